@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { DEFAULT_CONFIG_PATH, loadSettings } from "../config/load.js";
+import { runOnce } from "../run/run.js";
+import { openStore } from "../state/open-store.js";
+import { OperatorError, errorMessage } from "../util/errors.js";
+import { makeLogger } from "../util/log.js";
+import { edgeConf, EDGE_CONF_USAGE } from "./edge-conf.js";
+
+const VERSION = (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
+export const USAGE = `usage: edgemanage -A DNET [-c CONFIG] [-n] [-v] [--force] [--force-update] [--daemonise]
+       edgemanage edge-conf -A DNET [-c CONFIG] --mode MODE [--comment TEXT] EDGE...
+       edgemanage --version | --help
+
+Probe every edge of network DNET, choose the healthiest, write the bind zones.
+
+  -A, --dnet NAME      network to manage (required): edgelist_dir/NAME, zonetemplate_dir/NAME
+  -c, --config PATH    configuration file (default ${DEFAULT_CONFIG_PATH})
+  -n, --dry-run        probe and print the plan; write nothing (no state, zones, live list, commands)
+  -v, --verbose        readable debug logs instead of JSON lines
+      --force          run even if the previous run was less than 30 s ago
+      --force-update   rewrite every zone file even if nothing changed
+      --daemonise      run every run_frequency seconds until SIGTERM (in the foreground)
+      --version        print the version
+  -h, --help           print this help
+`;
+
+async function runMain(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      dnet: { type: "string", short: "A" },
+      config: { type: "string", short: "c", default: DEFAULT_CONFIG_PATH },
+      "dry-run": { type: "boolean", short: "n", default: false },
+      verbose: { type: "boolean", short: "v", default: false },
+      force: { type: "boolean", default: false },
+      "force-update": { type: "boolean", default: false },
+      daemonise: { type: "boolean", default: false },
+      version: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) return process.stdout.write(USAGE), 0;
+  if (values.version) return process.stdout.write(`edgemanage ${VERSION}\n`), 0;
+  if (!values.dnet) throw new OperatorError("-A/--dnet NAME is required (the network to manage); see --help", 2);
+  const settings = loadSettings(values.config, values.dnet);
+  const log = makeLogger(values.verbose);
+  const stop = new AbortController();
+  const onSignal = (sig: string) => {
+    log.warn({ signal: sig }, "signal received: stopping after cleaning up");
+    stop.abort();
+  };
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
+  process.once("SIGINT", () => onSignal("SIGINT"));
+  const opts = { dryRun: values["dry-run"], force: values.force, forceUpdate: values["force-update"], signal: stop.signal };
+  const store = openStore(settings, log);
+  if (!values.daemonise) {
+    const r = await runOnce(settings, store, opts, log, (t) => process.stdout.write(t));
+    return r.exitCode;
+  }
+  // In the foreground: containers and systemd supervise; there is no fork.
+  let exitCode = 0;
+  while (!stop.signal.aborted) {
+    try {
+      exitCode = (await runOnce(settings, store, { ...opts, force: true }, log, (t) => process.stdout.write(t))).exitCode;
+    } catch (err) {
+      if (stop.signal.aborted) break;
+      exitCode = 1;
+      log.error({ err: errorMessage(err) }, "run failed; trying again next period");
+    }
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, settings.config.run_frequency * 1000);
+      stop.signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+    });
+  }
+  return stop.signal.aborted ? 0 : exitCode;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    if (argv[0] === "edge-conf") return await edgeConf(argv.slice(1));
+    return await runMain(argv);
+  } catch (err) {
+    if (err instanceof OperatorError) {
+      process.stderr.write(`edgemanage: ${err.message}\n`);
+      return err.exitCode;
+    }
+    const code = (err as { code?: string }).code;
+    if (code?.startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`edgemanage: ${(err as Error).message}\n${argv[0] === "edge-conf" ? EDGE_CONF_USAGE : USAGE}`);
+      return 2;
+    }
+    process.stderr.write(`edgemanage: ${errorMessage(err)}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,114 @@
+import { isIP } from "node:net";
+import { z } from "zod";
+
+/** A DNS name written as bind expects in RDATA: fully qualified, with the trailing dot. */
+const fqdn = z
+  .string()
+  .regex(/^([A-Za-z0-9_*]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)+$/, {
+    message: "expected a fully-qualified DNS name ending with '.', e.g. 'ns1.example.com.' (add the trailing dot)",
+  });
+
+/** `{dnet}` may appear in paths that are per network. */
+const path = z.string().min(1, { message: "expected a non-empty path" });
+
+/** Classic configs leave command lists empty (`run_after:` with nothing) which YAML reads as null. */
+const commandList = z
+  .array(z.string().min(1))
+  .nullish()
+  .transform((v) => v ?? []);
+
+export const TestObjectSchema = z
+  .object({
+    host: z.string().min(1, { message: "expected the Host header / TLS SNI name of the test object" }),
+    port: z.number().int().min(1).max(65535).optional(),
+    proto: z.enum(["http", "https"]).default("http"),
+    uri: z.string().startsWith("/", { message: "expected a path starting with '/'" }),
+    local: path,
+    verify: z.boolean().default(true),
+    /** Upper bound on the bytes read from an edge; a larger body fails the probe. */
+    max_bytes: z.number().int().positive().default(10 * 1024 * 1024),
+  })
+  .transform((t) => ({ ...t, port: t.port ?? (t.proto === "https" ? 443 : 80) }));
+
+export const DnsSchema = z.object({
+  ns_records: z.array(fqdn).min(1, { message: "expected at least one NS record" }),
+  soa_nameserver: fqdn,
+  soa_mailbox: fqdn,
+  rotate_zones: z
+    .array(z.string().regex(/^[A-Za-z0-9_*]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/, { message: "expected a relative label such as 'www'" }))
+    .nullish()
+    .transform((v) => v ?? []),
+});
+
+export const StateConfigSchema = z
+  .object({
+    /** `file` keeps using `statefile`; `s3` keeps one object per network in a bucket. */
+    backend: z.enum(["file", "s3"]).default("file"),
+    bucket: z.string().min(3).optional(),
+    key: z.string().min(1).default("edgemanage/{dnet}.state.json.gz"),
+    endpoint: z.string().url().optional(),
+    region: z.string().min(1).default("us-east-1"),
+    force_path_style: z.boolean().default(false),
+    /** What to do when the stored state cannot be read correctly; see README "State faults". */
+    on_unreadable: z.enum(["fail", "start_empty"]).default("fail"),
+  })
+  .refine((s) => s.backend !== "s3" || s.bucket !== undefined, {
+    message: "state.backend is s3 but state.bucket is missing: add the bucket name",
+    path: ["bucket"],
+  });
+
+export const ConfigSchema = z.object({
+  testobject: TestObjectSchema,
+  dns: DnsSchema,
+  run_frequency: z.number().int().min(60, { message: "expected at least 60 (seconds)" }).default(60),
+  healthdata_store: path,
+  edgelist_dir: path,
+  extra_edgelist_dir: path.nullish(),
+  dnschange_maxfreq: z.number().int().min(0).default(10),
+  workers: z.number().int().min(1).nullish(),
+  retry: z.number().int().min(0).max(10).default(3),
+  goodenough: z.number().positive({ message: "expected a positive number of seconds, e.g. 0.7" }),
+  canary_killer: z.number().int().min(1).default(5),
+  statefile: path,
+  logpath: path.nullish(),
+  lockfile: path,
+  zonetemplate_dir: path,
+  edge_count: z.number().int().min(1),
+  dnet_edge_count: z
+    .record(z.string(), z.number().int().min(1))
+    .nullish()
+    .transform((v) => v ?? {}),
+  named_dir: path,
+  live_list: path.nullish(),
+  canary_files: path.nullish(),
+  commands: z
+    .object({ run_before: commandList, run_after: commandList, run_after_changes: commandList })
+    .nullish()
+    .transform((c) => c ?? { run_before: [], run_after: [], run_after_changes: [] }),
+  // Keys new in this version.
+  timeout: z.number().positive().max(60).default(10),
+  run_deadline: z.number().positive().max(55).default(40),
+  user_agent: z.string().min(1).default("edgemanage/2 (+https://github.com/equalitie/edgemanage)"),
+  zone_template: path.nullish(),
+  fetch_history: z.number().int().min(10).max(100000).default(2000),
+  state: StateConfigSchema.default({
+    backend: "file",
+    key: "edgemanage/{dnet}.state.json.gz",
+    region: "us-east-1",
+    force_path_style: false,
+    on_unreadable: "fail",
+  }),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type TestObject = Config["testobject"];
+
+/** Keys the classic tool read (or its sample configs carried) that this version accepts and ignores. */
+export const IGNORED_CLASSIC_KEYS = ["rotationhistory_store", "soa_template", "prometheus_logs", "testing"] as const;
+
+/** Canary files map a zone name to an address: `example.com: 192.0.2.7`. */
+export const CanaryFileSchema = z.record(z.string(), z.unknown()).nullish();
+
+export function isIpAddress(s: string): boolean {
+  return isIP(s) !== 0;
+}

@@ -1,0 +1,143 @@
+import { createHash } from "node:crypto";
+import http from "node:http";
+import https from "node:https";
+import { isIPv6 } from "node:net";
+import { performance } from "node:perf_hooks";
+import fetch, { type RequestInit } from "node-fetch";
+import type { Observation } from "../core/decide.js";
+
+export interface ProbeSettings {
+  proto: "http" | "https";
+  /** Host header and TLS SNI name. */
+  host: string;
+  port: number;
+  uri: string;
+  verify: boolean;
+  maxBytes: number;
+  /** Per-fetch timeout in seconds; also the value recorded for a failed fetch. */
+  timeout: number;
+  retry: number;
+  userAgent: string;
+  expectedMd5: string;
+  concurrency: number;
+}
+
+export interface ProbeTarget {
+  address: string;
+  kind: "edge" | "canary";
+}
+
+export interface ProbeOptions {
+  /** Aborts every open probe: they are recorded as failures ("deadline"). */
+  deadline: AbortSignal;
+  /** Pending canary probes are cancelled once this many canaries have failed. */
+  canaryKiller: number;
+  onResult?: (target: ProbeTarget, o: Observation) => void;
+  onCanariesKilled?: (failures: number) => void;
+}
+
+/** Connection failures worth another try; anything else (timeouts, HTTP errors) is final. */
+const RETRYABLE = new Set(["ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "EAI_AGAIN"]);
+
+export const DEFAULT_CONCURRENCY = 1000;
+
+export function md5(data: Buffer | string): string {
+  return createHash("md5").update(data).digest("hex");
+}
+
+export function probeUrl(address: string, s: Pick<ProbeSettings, "proto" | "port" | "uri">): string {
+  return `${s.proto}://${isIPv6(address) ? `[${address}]` : address}:${s.port}${s.uri}`;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+function classify(err: unknown, signals: { deadline: AbortSignal; timeout: AbortSignal }): Observation["outcome"] {
+  if (signals.deadline.aborted) return "deadline";
+  if (signals.timeout.aborted) return "timeout";
+  const e = err as { code?: string; type?: string; name?: string };
+  if (e.type === "max-size") return "too_large";
+  if (e.code === "ECONNREFUSED") return "refused";
+  return "error";
+}
+
+/** One probe: GET the test object, time it to the last byte, check its md5. Never throws. */
+export async function probeOne(address: string, s: ProbeSettings, agent: http.Agent, deadline: AbortSignal): Promise<Observation> {
+  const timeoutSignal = AbortSignal.timeout(s.timeout * 1000);
+  const signal = AbortSignal.any([deadline, timeoutSignal]);
+  const fail = (outcome: Observation["outcome"], detail: string): Observation => ({ seconds: s.timeout, outcome, detail });
+  const init: RequestInit = {
+    agent,
+    signal,
+    redirect: "manual",
+    compress: false,
+    size: s.maxBytes,
+    headers: { Host: s.host, "User-Agent": s.userAgent, Accept: "*/*" },
+  };
+  const url = probeUrl(address, s);
+  for (let attempt = 0; ; attempt++) {
+    const started = performance.now();
+    try {
+      const res = await fetch(url, init);
+      const body = Buffer.from(await res.arrayBuffer());
+      const seconds = Math.round(performance.now() - started) / 1000;
+      if (res.status < 200 || res.status > 299) return fail("http_error", `HTTP ${res.status}`);
+      const got = md5(body);
+      if (got !== s.expectedMd5) return fail("checksum", `md5 ${got} != expected ${s.expectedMd5} (${body.length} bytes)`);
+      return { seconds: Math.min(seconds, s.timeout), outcome: "ok" };
+    } catch (err) {
+      const outcome = classify(err, { deadline, timeout: timeoutSignal });
+      const code = (err as { code?: string }).code;
+      const detail = `${code ?? ""} ${(err as Error).message}`.trim();
+      if (outcome !== "timeout" && outcome !== "deadline" && code && RETRYABLE.has(code) && attempt < s.retry) {
+        await sleep(50 * (attempt + 1), signal);
+        if (!signal.aborted) continue;
+      }
+      return fail(outcome === "refused" && attempt > 0 ? "refused" : outcome, attempt > 0 ? `${detail} (after ${attempt + 1} attempts)` : detail);
+    }
+  }
+}
+
+/**
+ * Probes every target concurrently (at most `concurrency` at once). Resolves when all are done or the
+ * deadline passed; cancelled canaries are absent from the result.
+ */
+export async function probeAll(targets: readonly ProbeTarget[], s: ProbeSettings, opts: ProbeOptions): Promise<Map<string, Observation>> {
+  const agent =
+    s.proto === "https"
+      ? new https.Agent({ keepAlive: false, maxSockets: Infinity, servername: s.host, rejectUnauthorized: s.verify })
+      : new http.Agent({ keepAlive: false, maxSockets: Infinity });
+  const results = new Map<string, Observation>();
+  const canaryStop = new AbortController();
+  const canarySignal = AbortSignal.any([opts.deadline, canaryStop.signal]);
+  let canaryFailures = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < targets.length) {
+      const target = targets[next++]!;
+      const isCanary = target.kind === "canary";
+      if (isCanary && canaryStop.signal.aborted) continue;
+      if (opts.deadline.aborted) {
+        results.set(target.address, { seconds: s.timeout, outcome: "deadline", detail: "not started before run_deadline" });
+        continue;
+      }
+      const o = await probeOne(target.address, s, agent, isCanary ? canarySignal : opts.deadline);
+      if (isCanary && canaryStop.signal.aborted) continue;
+      results.set(target.address, o);
+      opts.onResult?.(target, o);
+      if (isCanary && o.outcome !== "ok" && ++canaryFailures >= opts.canaryKiller) {
+        canaryStop.abort();
+        opts.onCanariesKilled?.(canaryFailures);
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(s.concurrency, targets.length) }, worker));
+  } finally {
+    agent.destroy();
+  }
+  return results;
+}

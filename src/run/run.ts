@@ -1,0 +1,242 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import { type NetworkSettings } from "../config/load.js";
+import { readCanaries, readEdgeLists, readZoneIncludes } from "../config/inputs.js";
+import { type Decision, decide } from "../core/decide.js";
+import { DEFAULT_LIMITS } from "../core/history.js";
+import { DEFAULT_CONCURRENCY, type ProbeTarget, md5, probeAll } from "../probe/probe.js";
+import type { NetworkState } from "../state/schema.js";
+import type { StateStore } from "../state/store.js";
+import { OperatorError, errorMessage } from "../util/errors.js";
+import { writeFileAtomic } from "../util/fs.js";
+import { lineDiff } from "../zone/diff.js";
+import { DEFAULT_TEMPLATE_URL, type ZonePlan, planZones } from "../zone/render.js";
+import { runCommands } from "./commands.js";
+import { acquireLock } from "./lock.js";
+import { resolveHosts } from "./resolve.js";
+
+export interface RunOptions {
+  dryRun: boolean;
+  force: boolean;
+  forceUpdate: boolean;
+  /** Aborted on SIGTERM: open probes stop and the run ends before writing anything. */
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  exitCode: number;
+  decision: Decision;
+  zones: ZonePlan[];
+  written: string[];
+}
+
+/** Runs closer together than this are refused unless --force (protects against double scheduling). */
+export const MIN_SECONDS_BETWEEN_RUNS = 30;
+
+function readRequired(file: string, key: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new OperatorError(`${file}: cannot read ${key} (${errorMessage(err)}); fix ${key} in the configuration`, 2);
+  }
+}
+
+function logDecision(d: Decision, log: Logger): void {
+  for (const [edge, v] of d.verdicts) log.debug({ edge, judgement: v.judgement, last: v.last, window: v.windowAverage, mean: v.average }, `edge judged ${v.judgement}: ${v.reason}`);
+  for (const [addr, v] of d.canaryVerdicts) log.debug({ canary: addr, judgement: v.judgement }, `canary judged ${v.judgement}: ${v.reason}`);
+  for (const c of d.changes) {
+    const msg = c.change === "join" ? "edge published" : c.change === "stay" ? "edge stays published" : "edge dropped";
+    log.info({ edge: c.edge, change: c.change, reason: c.reason }, `${msg}: ${c.reason}`);
+  }
+  for (const [edge, reason] of d.outReasons) if (!d.changes.some((c) => c.edge === edge)) log.debug({ edge, reason }, `edge not published: ${reason}`);
+  for (const [zone, c] of d.canaryFor) log.info({ zone, canary: c.address, reason: c.reason }, c.address ? `canary used: ${c.reason}` : `no canary: ${c.reason}`);
+  for (const e of d.errors) log.error({ live: d.live }, e);
+}
+
+export function formatPlan(s: NetworkSettings, d: Decision, zones: ZonePlan[], liveListChange: string | null, source: string): string {
+  const out: string[] = [];
+  out.push(`edgemanage plan for network ${s.dnet} (dry run: nothing was written)`);
+  out.push(`state: ${source}`);
+  out.push(`live set: ${d.live.length} of ${s.edgeCount} wanted, ${d.liveChanged ? "CHANGES" : "unchanged"}`);
+  const sign = { join: "+", stay: "=", leave: "-" } as const;
+  for (const c of d.changes) out.push(`  ${sign[c.change]} ${c.edge}  ${c.change}: ${c.reason}`);
+  for (const [zone, c] of d.canaryFor) out.push(`canary ${zone}: ${c.address ?? "none"} (${c.reason})`);
+  for (const e of d.errors) out.push(`error: ${e}`);
+  out.push("zones:");
+  for (const z of zones) {
+    const file = join(s.namedDir, `${z.domain}.zone`);
+    if (!z.write) {
+      out.push(`  ${z.domain}: not written (${z.reason})`);
+      continue;
+    }
+    const current = existsSync(file) ? readFileSync(file, "utf8") : null;
+    out.push(`  ${z.domain}: would write ${file} (${z.reason})`);
+    const body = current === null ? z.text.split("\n").map((l) => `+ ${l}`).join("\n") : lineDiff(current, z.text);
+    out.push(body.replace(/^/gm, "      "));
+  }
+  if (liveListChange !== null) out.push(`live list: ${liveListChange}`);
+  return `${out.join("\n")}\n`;
+}
+
+/**
+ * One run for one network: load state, probe, decide (pure), render (pure), then apply — or, in a
+ * dry run, print the plan and write nothing.
+ */
+export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOptions, log: Logger, print: (text: string) => void): Promise<RunResult> {
+  const c = s.config;
+  const started = Date.now();
+  const now = started / 1000;
+  if (s.unknownKeys.length) log.warn({ file: s.configPath, keys: s.unknownKeys }, "configuration has keys this version does not know; they are ignored (check for typos)");
+
+  const { edges, problems } = readEdgeLists(s.edgelistFiles);
+  const includes = readZoneIncludes(s.zonetemplateDir);
+  const canaryRead = readCanaries(s.canaryFile);
+  for (const p of [...problems, ...canaryRead.problems]) log.error({ file: p.file }, p.message);
+  if (edges.length === 0) throw new OperatorError(`${s.edgelistFiles[0]}: the edge list of network ${s.dnet} is empty; add one edge per line`, 2);
+  if (includes.size === 0) log.warn({ dir: s.zonetemplateDir }, "no <domain>.zone include files: no zone will be written");
+  const expectedMd5 = md5(readRequired(s.testobjectLocal, "testobject.local"));
+  const template = s.zoneTemplate ? readRequired(s.zoneTemplate, "zone_template").toString("utf8") : readFileSync(DEFAULT_TEMPLATE_URL, "utf8");
+
+  const release = opts.dryRun ? () => {} : acquireLock(s.lockfile);
+  try {
+    const loaded = await store.load(s.dnet);
+    const previous = loaded.state;
+    const since = previous.lastRun === null ? null : now - previous.lastRun;
+    if (!opts.dryRun && !opts.force && since !== null && since >= 0 && since < MIN_SECONDS_BETWEEN_RUNS) {
+      throw new OperatorError(`network ${s.dnet}: last run was ${since.toFixed(0)}s ago (less than ${MIN_SECONDS_BETWEEN_RUNS}s); bypass with --force at your own risk`, 1);
+    }
+    log.info({ dnet: s.dnet, edges: edges.length, canaries: canaryRead.canaries.size, zones: includes.size, state: loaded.source, dryRun: opts.dryRun }, "run started");
+    if (!opts.dryRun) await runCommands("run_before", c.commands.run_before, log);
+
+    const targets: ProbeTarget[] = [...edges.map((address) => ({ address, kind: "edge" as const }))];
+    const edgeSet = new Set(edges);
+    for (const addr of new Set(canaryRead.canaries.values())) if (!edgeSet.has(addr)) targets.push({ address: addr, kind: "canary" });
+    const runDeadline = AbortSignal.timeout(Math.max(0, c.run_deadline * 1000 - (Date.now() - started)));
+    const deadline = opts.signal ? AbortSignal.any([runDeadline, opts.signal]) : runDeadline;
+    const observations = await probeAll(
+      targets,
+      {
+        proto: c.testobject.proto,
+        host: c.testobject.host,
+        port: c.testobject.port,
+        uri: c.testobject.uri,
+        verify: c.testobject.verify,
+        maxBytes: c.testobject.max_bytes,
+        timeout: c.timeout,
+        retry: c.retry,
+        userAgent: c.user_agent,
+        expectedMd5,
+        concurrency: c.workers ?? DEFAULT_CONCURRENCY,
+      },
+      {
+        deadline,
+        canaryKiller: c.canary_killer,
+        onResult: (t, o) => log.debug({ [t.kind]: t.address, seconds: o.seconds, outcome: o.outcome, detail: o.detail }, `fetched ${t.address}: ${o.outcome} ${o.seconds}s`),
+        onCanariesKilled: (n) => log.warn({ failures: n }, `${n} canaries failed (canary_killer ${c.canary_killer}): cancelling the remaining canary probes`),
+      },
+    );
+    if (opts.signal?.aborted) throw new OperatorError(`network ${s.dnet}: interrupted while probing; nothing was written`, 143);
+    const failed = [...observations].filter(([, o]) => o.outcome !== "ok");
+    log.info({ probed: observations.size, failed: failed.length, seconds: (Date.now() - started) / 1000 }, "probing done");
+    for (const [addr, o] of failed) if (o.outcome === "checksum") log.error({ edge: addr, detail: o.detail }, "verification failure: wrong test object");
+
+    const decision = decide({
+      now,
+      edges,
+      canaries: canaryRead.canaries,
+      observations,
+      previous,
+      settings: {
+        edgeCount: s.edgeCount,
+        goodenough: c.goodenough,
+        failValue: c.timeout,
+        maxChangesPer10Min: c.dnschange_maxfreq,
+        canaryKiller: c.canary_killer,
+        limits: { ...DEFAULT_LIMITS, samples: c.fetch_history },
+      },
+    });
+    logDecision(decision, log);
+
+    const resolved = await resolveHosts(decision.live);
+    for (const [host, why] of resolved.failures) log.error({ edge: host, err: why }, "live edge does not resolve: left out of the zones");
+    const zones = planZones({
+      dnet: s.dnet,
+      now,
+      template,
+      dns: c.dns,
+      includes,
+      live: decision.live,
+      addressesOf: resolved.addresses,
+      canaryFor: decision.canaryFor,
+      previous: previous.zones,
+      liveChanged: decision.liveChanged,
+      forceUpdate: opts.forceUpdate,
+      missing: new Set([...includes.keys()].filter((d) => !existsSync(join(s.namedDir, `${d}.zone`)))),
+    });
+    const liveText = decision.live.length ? `${decision.live.join("\n")}\n` : null;
+    const liveCurrent = s.liveList && existsSync(s.liveList) ? readFileSync(s.liveList, "utf8") : null;
+    const liveListChange = !s.liveList || liveText === null ? null : liveCurrent === liveText ? `${s.liveList} unchanged` : `${s.liveList} would be written: ${decision.live.join(" ")}`;
+
+    if (opts.dryRun) {
+      for (const z of zones) log.info({ zone: z.domain, write: z.write, reason: z.reason }, z.write ? `zone would be written: ${z.reason}` : `zone skipped: ${z.reason}`);
+      print(formatPlan(s, decision, zones, liveListChange, loaded.source));
+      return { exitCode: 0, decision, zones, written: [] };
+    }
+    return await apply(s, store, loaded, decision, zones, liveText, liveCurrent, log);
+  } finally {
+    release();
+  }
+}
+
+async function apply(
+  s: NetworkSettings,
+  store: StateStore,
+  loaded: Awaited<ReturnType<StateStore["load"]>>,
+  decision: Decision,
+  zones: ZonePlan[],
+  liveText: string | null,
+  liveCurrent: string | null,
+  log: Logger,
+): Promise<RunResult> {
+  const c = s.config;
+  let exitCode = 0;
+  const written: string[] = [];
+  const zoneRecords: NetworkState["zones"] = { ...loaded.state.zones };
+  for (const z of zones) {
+    const file = join(s.namedDir, `${z.domain}.zone`);
+    if (!z.write) {
+      log.info({ zone: z.domain, reason: z.reason }, `zone skipped: ${z.reason}`);
+      continue;
+    }
+    try {
+      writeFileAtomic(file, z.text);
+      zoneRecords[z.domain] = z.record;
+      written.push(z.domain);
+      log.info({ zone: z.domain, file, serial: z.record.serial, addresses: z.addresses, reason: z.reason }, `zone written: ${z.reason}`);
+    } catch (err) {
+      exitCode = 1;
+      log.error({ zone: z.domain, file, err: errorMessage(err) }, "zone could not be written; it will be retried next run");
+    }
+  }
+  if (s.liveList && liveText !== null && liveText !== liveCurrent) {
+    try {
+      writeFileAtomic(s.liveList, liveText);
+      log.info({ file: s.liveList, live: decision.live }, "live list written");
+    } catch (err) {
+      exitCode = 1;
+      log.error({ file: s.liveList, err: errorMessage(err) }, "live list could not be written; fix live_list");
+    }
+  }
+  try {
+    await store.save({ ...decision.state, zones: zoneRecords }, loaded);
+    log.info({ state: store.describe() }, "state saved");
+  } catch (err) {
+    log.error({ state: store.describe(), err: errorMessage(err) }, "state NOT saved");
+    throw err;
+  } finally {
+    if (written.length) await runCommands("run_after_changes", c.commands.run_after_changes, log);
+    await runCommands("run_after", c.commands.run_after, log);
+  }
+  return { exitCode, decision, zones, written };
+}

@@ -1,0 +1,107 @@
+import { gunzipSync, gzipSync } from "node:zlib";
+import { z } from "zod";
+import { type EdgeRecord, EdgeRecordSchema, type NetworkState, NetworkStateSchema } from "./schema.js";
+
+/**
+ * The stored form of a network's state. Version 1 keeps time series as columns: timestamps as a first
+ * value plus deltas (runs are a minute apart, so deltas repeat and compress to almost nothing) and
+ * values as integer milliseconds. See README "State object".
+ */
+export const SCHEMA_VERSION = 1;
+
+const Series = z.object({ t0: z.number(), dt: z.array(z.number()), v: z.array(z.number().int()) }).refine((s) => s.dt.length + 1 === s.v.length || (s.v.length === 0 && s.dt.length === 0), {
+  message: "dt and v lengths disagree",
+});
+type Series = z.infer<typeof Series>;
+
+const StoredEdge = EdgeRecordSchema.omit({ samples: true, hourly: true }).extend({ samples: Series, hourly: Series });
+const StoredStateV1 = NetworkStateSchema.omit({ edges: true, canaries: true }).extend({
+  schema: z.literal(1),
+  edges: z.record(z.string(), StoredEdge),
+  canaries: z.record(z.string(), StoredEdge),
+});
+type StoredEdge = z.infer<typeof StoredEdge>;
+
+export class StateDecodeError extends Error {
+  constructor(
+    message: string,
+    readonly kind: "corrupt" | "newer",
+  ) {
+    super(message);
+  }
+}
+
+/** Timestamps keep millisecond precision; values are stored as whole milliseconds. */
+function encodeSeries(points: [number, number][]): Series {
+  if (points.length === 0) return { t0: 0, dt: [], v: [] };
+  const ms = points.map(([t]) => Math.round(t * 1000));
+  return {
+    t0: ms[0]! / 1000,
+    dt: ms.slice(1).map((t, i) => (t - ms[i]!) / 1000),
+    v: points.map(([, v]) => Math.round(v * 1000)),
+  };
+}
+
+function decodeSeries(s: Series): [number, number][] {
+  let t = Math.round(s.t0 * 1000);
+  return s.v.map((v, i) => {
+    if (i > 0) t += Math.round(s.dt[i - 1]! * 1000);
+    return [t / 1000, v / 1000];
+  });
+}
+
+function encodeEdge(e: EdgeRecord): StoredEdge {
+  return { ...e, samples: encodeSeries(e.samples), hourly: encodeSeries(e.hourly) };
+}
+
+function decodeEdge(e: StoredEdge): EdgeRecord {
+  return { ...e, samples: decodeSeries(e.samples), hourly: decodeSeries(e.hourly) };
+}
+
+const mapValues = <A, B>(r: Record<string, A>, f: (a: A) => B): Record<string, B> => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, f(v)]));
+
+export function encodeState(state: NetworkState): string {
+  const doc: z.infer<typeof StoredStateV1> = {
+    schema: SCHEMA_VERSION,
+    ...state,
+    edges: mapValues(state.edges, encodeEdge),
+    canaries: mapValues(state.canaries, encodeEdge),
+  };
+  return JSON.stringify(doc);
+}
+
+export function decodeState(text: string): NetworkState {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new StateDecodeError(`not valid JSON (${(err as Error).message})`, "corrupt");
+  }
+  const version = typeof raw === "object" && raw !== null ? (raw as { schema?: unknown }).schema : undefined;
+  if (typeof version === "number" && version > SCHEMA_VERSION) {
+    throw new StateDecodeError(`written with state schema ${version}, this version reads up to ${SCHEMA_VERSION}: upgrade edgemanage`, "newer");
+  }
+  const parsed = StoredStateV1.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new StateDecodeError(`does not match state schema ${SCHEMA_VERSION} (${first?.path.join(".")}: ${first?.message})`, "corrupt");
+  }
+  const { schema: _schema, ...rest } = parsed.data;
+  return NetworkStateSchema.parse({ ...rest, edges: mapValues(rest.edges, decodeEdge), canaries: mapValues(rest.canaries, decodeEdge) });
+}
+
+/** The bytes kept in object stores: gzip of the JSON document. */
+export function encodeStateBytes(state: NetworkState): Buffer {
+  return gzipSync(encodeState(state), { level: 9 });
+}
+
+export function decodeStateBytes(bytes: Buffer): NetworkState {
+  let text: string;
+  try {
+    // Accept plain JSON too, so an operator can upload a hand-made or local state file.
+    text = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes).toString("utf8") : bytes.toString("utf8");
+  } catch (err) {
+    throw new StateDecodeError(`not a valid gzip stream (${(err as Error).message}); the object is truncated or corrupt`, "corrupt");
+  }
+  return decodeState(text);
+}

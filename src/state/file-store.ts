@@ -1,0 +1,82 @@
+import { existsSync, readFileSync, readdirSync, renameSync } from "node:fs";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import { errorMessage } from "../util/errors.js";
+import { writeFileAtomic } from "../util/fs.js";
+import { fromClassic, isClassicState } from "./classic.js";
+import { StateDecodeError, decodeState, encodeState } from "./codec.js";
+import { emptyState } from "./schema.js";
+import { type Loaded, type StateStore, StateStoreError } from "./store.js";
+
+/** Reads the classic `<edge>.edgestore` files of the given addresses that exist; unreadable ones are logged and skipped. */
+export function readEdgestores(dir: string, addresses: Iterable<string>, log: Logger): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  const present = new Set(existsSync(dir) ? readdirSync(dir) : []);
+  for (const addr of addresses) {
+    const name = `${addr}.edgestore`;
+    if (!present.has(name)) continue;
+    try {
+      out.set(addr, JSON.parse(readFileSync(join(dir, name), "utf8")));
+    } catch (err) {
+      log.error({ file: join(dir, name), err: errorMessage(err) }, "classic edgestore unreadable: that edge starts with an empty history");
+    }
+  }
+  return out;
+}
+
+export interface ClassicSource {
+  healthdataStore: string;
+  /** Addresses whose classic edgestores to bring along: the edge list and canaries. */
+  edges: readonly string[];
+  canaries: ReadonlySet<string>;
+}
+
+/**
+ * The local-file store: one JSON document at `statefile`. A classic state file found there is
+ * migrated (with the `.edgestore` files of `healthdata_store`) and kept beside as `.classic`.
+ */
+export class FileStateStore implements StateStore {
+  constructor(
+    private readonly file: string,
+    private readonly classic: ClassicSource,
+    private readonly log: Logger,
+  ) {}
+
+  describe(): string {
+    return this.file;
+  }
+
+  async load(dnet: string): Promise<Loaded> {
+    const base = { version: null, source: this.file, migrated: false };
+    let text: string;
+    try {
+      text = readFileSync(this.file, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+        this.log.info({ statefile: this.file }, "no state file yet: starting with an empty history");
+        return { ...base, state: emptyState(dnet) };
+      }
+      throw new StateStoreError(`${this.file}: cannot read the state file (${errorMessage(err)}); fix its permissions or statefile`, "unavailable");
+    }
+    try {
+      const raw: unknown = JSON.parse(text);
+      if (isClassicState(raw)) {
+        const stores = readEdgestores(this.classic.healthdataStore, [...this.classic.edges, ...this.classic.canaries], this.log);
+        this.log.warn({ statefile: this.file, edgestores: stores.size }, "classic edgemanage state found: migrating it (the original is kept as .classic on save)");
+        return { ...base, migrated: true, state: fromClassic(dnet, raw, stores, this.classic.canaries) };
+      }
+      return { ...base, state: decodeState(text) };
+    } catch (err) {
+      if (err instanceof StateDecodeError && err.kind === "newer") throw new StateStoreError(`${this.file}: ${err.message}`, "newer");
+      const aside = `${this.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+      renameSync(this.file, aside);
+      this.log.error({ statefile: this.file, keptAs: aside, err: errorMessage(err) }, "state file is unreadable: kept aside, continuing with an empty history");
+      return { ...base, state: emptyState(dnet) };
+    }
+  }
+
+  async save(state: Parameters<StateStore["save"]>[0], loaded: Loaded): Promise<void> {
+    if (loaded.migrated && existsSync(this.file)) renameSync(this.file, `${this.file}.classic`);
+    writeFileAtomic(this.file, `${encodeState(state)}\n`);
+  }
+}

@@ -1,0 +1,49 @@
+import { spawn, spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+export const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+
+/**
+ * Tests need real tools (bind9, buildah, helm). In CI a missing tool is a failure, never a skip:
+ * this throws with the package to install.
+ */
+export function requireTool(cmd: string, pkg: string): string {
+  const r = spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${cmd} is not installed: install the Debian package ${pkg} (.ci/run does)`);
+  return r.stdout.trim();
+}
+
+export interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command without blocking the event loop (the test process also serves the edges). */
+export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; input?: string } = {}): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 120_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? "");
+  });
+}
+
+export function runCli(args: string[], env?: NodeJS.ProcessEnv): Promise<Ran> {
+  return run(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
+}
+
+/** Validates a zone file with bind's own checker. */
+export async function checkZone(zone: string, file: string): Promise<Ran> {
+  requireTool("named-checkzone", "bind9-utils");
+  return run("named-checkzone", ["-k", "fail", "-i", "full", zone, file]);
+}
