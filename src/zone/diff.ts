@@ -18,8 +18,8 @@ export function lineDiff(oldText: string, newText: string, context = 2): string 
   let j = 0;
   while (i < n || j < m) {
     if (i < n && j < m && a[i] === b[j]) ops.push({ op: " ", line: a[i++]! }), j++;
-    else if (j < m && (i >= n || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) ops.push({ op: "+", line: b[j++]! });
-    else ops.push({ op: "-", line: a[i++]! });
+    else if (i < n && (j >= m || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) ops.push({ op: "-", line: a[i++]! });
+    else ops.push({ op: "+", line: b[j++]! });
   }
   const near = ops.map((_, k) => ops.slice(Math.max(0, k - context), k + context + 1).some((o) => o.op !== " "));
   const out: string[] = [];

@@ -1,0 +1,112 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import type { CanaryChoice } from "../src/core/decide.js";
+import { lineDiff } from "../src/zone/diff.js";
+import { DEFAULT_TEMPLATE_URL, type ZonePlanInput, nextSerial, planZones, renderZone } from "../src/zone/render.js";
+import { checkZone } from "./support/tools.js";
+
+const template = readFileSync(DEFAULT_TEMPLATE_URL, "utf8");
+const dns = { ns_records: ["ns1.example.net.", "ns2.example.net."], soa_nameserver: "ns0.example.net.", soa_mailbox: "hostmaster.example.net.", rotate_zones: ["www", "cdn"] };
+const dir = mkdtempSync(join(tmpdir(), "em-zone-"));
+
+function base(over: Partial<ZonePlanInput> = {}): ZonePlanInput {
+  return {
+    dnet: "net",
+    now: 1_800_000_000,
+    template,
+    dns,
+    includes: new Map([["example.com", "mail\tIN\tA\t192.0.2.25\n@\tIN\tMX\t10 mail\n"]]),
+    live: ["e1", "e2"],
+    addressesOf: new Map([["e1", ["192.0.2.1"]], ["e2", ["2001:db8::2"]]]),
+    canaryFor: new Map(),
+    previous: {},
+    liveChanged: false,
+    forceUpdate: false,
+    missing: new Set(),
+    ...over,
+  };
+}
+
+async function assertValid(domain: string, text: string) {
+  const file = join(dir, `${domain}.zone`);
+  writeFileSync(file, text);
+  const r = await checkZone(domain, file);
+  assert.equal(r.code, 0, `named-checkzone rejected ${domain}:\n${r.stdout}${r.stderr}\n${text}`);
+}
+
+describe("zone rendering", () => {
+  test("SOA, NS, A and AAAA at the apex and every rotate_zones label, then the include", async () => {
+    const [p] = planZones(base());
+    assert.ok(p!.write);
+    const lines = p!.text.split("\n");
+    assert.ok(lines.includes("@\t300\tIN\tSOA\tns0.example.net. hostmaster.example.net. 1800000000 43200 10800 1209600 300"));
+    for (const label of ["@", "www", "cdn"]) {
+      assert.ok(lines.includes(`${label}\tIN\tA\t192.0.2.1`), label);
+      assert.ok(lines.includes(`${label}\tIN\tAAAA\t2001:db8::2`), label);
+    }
+    assert.ok(lines.includes("@\tIN\tNS\tns1.example.net."));
+    assert.ok(p!.text.trimEnd().endsWith("@\tIN\tMX\t10 mail"));
+    await assertValid("example.com", p!.text);
+  });
+
+  test("the include is copied verbatim, without HTML escaping", async () => {
+    const include = 'txt\tIN\tTXT\t"v=spf1 a:mail.example.com -all & <ok>"\n';
+    const text = renderZone(template, { dnet: "n", domain: "example.com", serial: 1, dns, addresses: ["192.0.2.1"], include });
+    assert.ok(text.includes(include));
+    await assertValid("example.com", text);
+  });
+
+  test("a canary takes the place of the last live edge", async () => {
+    const canaryFor = new Map<string, CanaryChoice>([["example.com", { address: "198.51.100.7", reason: "" }]]);
+    const [p] = planZones(base({ canaryFor }));
+    assert.deepEqual(p!.addresses, ["192.0.2.1", "198.51.100.7"]);
+    assert.equal(p!.record.canary, "198.51.100.7");
+    await assertValid("example.com", p!.text);
+  });
+
+  test("unresolved hosts are left out; no addresses means no zone", () => {
+    const [p] = planZones(base({ addressesOf: new Map([["e2", ["192.0.2.2"]]]) }));
+    assert.deepEqual(p!.addresses, ["192.0.2.2"]);
+    const [q] = planZones(base({ addressesOf: new Map() }));
+    assert.equal(q!.write, false);
+    assert.match(q!.reason, /refusing/);
+  });
+});
+
+describe("zone write decisions", () => {
+  const first = planZones(base())[0]!;
+  const previous = { "example.com": first.record };
+  const cases: [string, Partial<ZonePlanInput>, boolean, RegExp][] = [
+    ["unchanged", { previous }, false, /unchanged/],
+    ["--force-update", { previous, forceUpdate: true }, true, /force-update/],
+    ["file missing on disk", { previous, missing: new Set(["example.com"]) }, true, /missing/],
+    ["live set changed", { previous, liveChanged: true, live: ["e1"] }, true, /live set changed/],
+    ["canary changed", { previous, canaryFor: new Map([["example.com", { address: "198.51.100.7", reason: "" }]]) }, true, /canary changed/],
+    ["include changed", { previous, includes: new Map([["example.com", "x\tIN\tA\t192.0.2.99\n"]]) }, true, /content changed/],
+  ];
+  for (const [name, over, write, reason] of cases) {
+    test(name, () => {
+      const [p] = planZones(base(over));
+      assert.equal(p!.write, write);
+      assert.match(p!.reason, reason);
+    });
+  }
+  test("serial strictly increases", () => {
+    assert.equal(nextSerial(1000.7, undefined), 1000);
+    assert.equal(nextSerial(1000, 999), 1000);
+    assert.equal(nextSerial(1000, 1000), 1001);
+    assert.equal(nextSerial(1000, 5000), 5001);
+    const [p] = planZones(base({ previous: { "example.com": { ...first.record, serial: 1_800_000_000 } }, forceUpdate: true }));
+    assert.equal(p!.record.serial, 1_800_000_001);
+  });
+});
+
+describe("diff for dry runs", () => {
+  test("shows removed and added lines with context", () => {
+    const d = lineDiff("a\nb\nc\nd\ne\nf\ng\nh", "a\nb\nc\nd\nX\nf\ng\nh", 1);
+    assert.equal(d, "  ...\n  d\n- e\n+ X\n  f\n  ...");
+  });
+});
