@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { DEFAULT_CONFIG_PATH, loadSettings } from "../config/load.js";
 import { runOnce } from "../run/run.js";
@@ -58,7 +59,9 @@ async function runMain(argv: string[]): Promise<number> {
   const opts = { dryRun: values["dry-run"], force: values.force, forceUpdate: values["force-update"], signal: stop.signal };
   const store = openStore(settings, log);
   if (!values.daemonise) {
+    const started = performance.now();
     const r = await runOnce(settings, store, opts, log, (t) => process.stdout.write(t));
+    log.info({ seconds: Math.round(performance.now() - started) / 1000, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024), exitCode: r.exitCode }, "run finished");
     return r.exitCode;
   }
   // In the foreground: containers and systemd supervise; there is no fork.
