@@ -43,14 +43,14 @@ function readRequired(file: string, key: string): Buffer {
 }
 
 function logDecision(d: Decision, log: Logger): void {
-  for (const [edge, v] of d.verdicts) log.debug({ edge, judgement: v.judgement, last: v.last, window: v.windowAverage, mean: v.average }, `edge judged ${v.judgement}: ${v.reason}`);
-  for (const [addr, v] of d.canaryVerdicts) log.debug({ canary: addr, judgement: v.judgement }, `canary judged ${v.judgement}: ${v.reason}`);
+  for (const [edge, v] of d.verdicts) log.debug({ edge, judgement: v.judgement, last: v.last, window: v.windowAverage, mean: v.average }, `edge ${edge} judged ${v.judgement}: ${v.reason}`);
+  for (const [addr, v] of d.canaryVerdicts) log.debug({ canary: addr, judgement: v.judgement }, `canary ${addr} judged ${v.judgement}: ${v.reason}`);
   for (const c of d.changes) {
-    const msg = c.change === "join" ? "edge published" : c.change === "stay" ? "edge stays published" : "edge dropped";
-    log.info({ edge: c.edge, change: c.change, reason: c.reason }, `${msg}: ${c.reason}`);
+    const verb = c.change === "join" ? "published" : c.change === "stay" ? "stays published" : "dropped";
+    log.info({ edge: c.edge, change: c.change, reason: c.reason }, `edge ${c.edge} ${verb}: ${c.reason}`);
   }
-  for (const [edge, reason] of d.outReasons) if (!d.changes.some((c) => c.edge === edge)) log.debug({ edge, reason }, `edge not published: ${reason}`);
-  for (const [zone, c] of d.canaryFor) log.info({ zone, canary: c.address, reason: c.reason }, c.address ? `canary used: ${c.reason}` : `no canary: ${c.reason}`);
+  for (const [edge, reason] of d.outReasons) if (!d.changes.some((c) => c.edge === edge)) log.debug({ edge, reason }, `edge ${edge} not published: ${reason}`);
+  for (const [zone, c] of d.canaryFor) log.info({ zone, canary: c.address, reason: c.reason }, c.address ? `zone ${zone} uses its canary: ${c.reason}` : `zone ${zone} uses no canary: ${c.reason}`);
   for (const e of d.errors) log.error({ live: d.live }, e);
 }
 
@@ -179,7 +179,7 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
     const liveListChange = !s.liveList || liveText === null ? null : liveCurrent === liveText ? `${s.liveList} unchanged` : `${s.liveList} would be written: ${decision.live.join(" ")}`;
 
     if (opts.dryRun) {
-      for (const z of zones) log.info({ zone: z.domain, write: z.write, reason: z.reason }, z.write ? `zone would be written: ${z.reason}` : `zone skipped: ${z.reason}`);
+      for (const z of zones) log.info({ zone: z.domain, write: z.write, reason: z.reason }, z.write ? `zone ${z.domain} would be written: ${z.reason}` : `zone ${z.domain} skipped: ${z.reason}`);
       print(formatPlan(s, decision, zones, liveListChange, loaded.source));
       return { exitCode: 0, decision, zones, written: [] };
     }
@@ -206,14 +206,14 @@ async function apply(
   for (const z of zones) {
     const file = join(s.namedDir, `${z.domain}.zone`);
     if (!z.write) {
-      log.info({ zone: z.domain, reason: z.reason }, `zone skipped: ${z.reason}`);
+      log.info({ zone: z.domain, reason: z.reason }, `zone ${z.domain} skipped: ${z.reason}`);
       continue;
     }
     try {
       writeFileAtomic(file, z.text);
       zoneRecords[z.domain] = z.record;
       written.push(z.domain);
-      log.info({ zone: z.domain, file, serial: z.record.serial, addresses: z.addresses, reason: z.reason }, `zone written: ${z.reason}`);
+      log.info({ zone: z.domain, file, serial: z.record.serial, addresses: z.addresses, reason: z.reason }, `zone ${z.domain} written: ${z.reason}`);
     } catch (err) {
       exitCode = 1;
       log.error({ zone: z.domain, file, err: errorMessage(err) }, "zone could not be written; it will be retried next run");
