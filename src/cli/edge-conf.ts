@@ -35,7 +35,7 @@ export async function edgeConf(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new OperatorError("edge-conf: name at least one EDGE", 2);
   const settings = loadSettings(values.config, values.dnet);
   const log = makeLogger(values.verbose);
-  const store = openStore(settings, log);
+  const store = await openStore(settings, log);
   const release = acquireLock(settings.lockfile);
   try {
     const loaded = await store.load(settings.dnet);

@@ -8,11 +8,13 @@ import { openStore } from "../state/open-store.js";
 import { OperatorError, errorMessage } from "../util/errors.js";
 import { makeLogger } from "../util/log.js";
 import { edgeConf, EDGE_CONF_USAGE } from "./edge-conf.js";
+import { IMPORT_USAGE, importClassic } from "./import.js";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 export const USAGE = `usage: edgemanage -A DNET [-c CONFIG] [-n] [-v] [--force] [--force-update] [--daemonise]
        edgemanage edge-conf -A DNET [-c CONFIG] --mode MODE [--comment TEXT] EDGE...
+       edgemanage import -A DNET [-c CONFIG] [--statefile PATH] [--healthdata DIR] [--overwrite]
        edgemanage --version | --help
 
 Probe every edge of network DNET, choose the healthiest, write the bind zones.
@@ -57,7 +59,7 @@ async function runMain(argv: string[]): Promise<number> {
   process.once("SIGTERM", () => onSignal("SIGTERM"));
   process.once("SIGINT", () => onSignal("SIGINT"));
   const opts = { dryRun: values["dry-run"], force: values.force, forceUpdate: values["force-update"], signal: stop.signal };
-  const store = openStore(settings, log);
+  const store = await openStore(settings, log);
   if (!values.daemonise) {
     const started = performance.now();
     const r = await runOnce(settings, store, opts, log, (t) => process.stdout.write(t));
@@ -85,6 +87,7 @@ async function runMain(argv: string[]): Promise<number> {
 export async function main(argv: string[]): Promise<number> {
   try {
     if (argv[0] === "edge-conf") return await edgeConf(argv.slice(1));
+    if (argv[0] === "import") return await importClassic(argv.slice(1));
     return await runMain(argv);
   } catch (err) {
     if (err instanceof OperatorError) {
@@ -93,7 +96,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     const code = (err as { code?: string }).code;
     if (code?.startsWith("ERR_PARSE_ARGS")) {
-      process.stderr.write(`edgemanage: ${(err as Error).message}\n${argv[0] === "edge-conf" ? EDGE_CONF_USAGE : USAGE}`);
+      const usage = argv[0] === "edge-conf" ? EDGE_CONF_USAGE : argv[0] === "import" ? IMPORT_USAGE : USAGE;
+      process.stderr.write(`edgemanage: ${(err as Error).message}\n${usage}`);
       return 2;
     }
     process.stderr.write(`edgemanage: ${errorMessage(err)}\n`);

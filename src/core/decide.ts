@@ -81,7 +81,8 @@ function recordAll(
   for (const addr of wanted) {
     const rec = next[addr] ?? emptyEdge();
     const o = observations.get(addr);
-    next[addr] = o ? recordSample(rec, now, Math.min(o.seconds, settings.failValue), settings.limits) : rec;
+    // Whole-second sample times: enough for the 300 s window, and they compress to almost nothing.
+    next[addr] = o ? recordSample(rec, Math.floor(now), Math.min(o.seconds, settings.failValue), settings.limits) : rec;
   }
   return next;
 }

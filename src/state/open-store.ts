@@ -5,7 +5,24 @@ import { FileStateStore } from "./file-store.js";
 import type { StateStore } from "./store.js";
 
 /** The store named by the `state` section of the configuration. */
-export function openStore(s: NetworkSettings, log: Logger): StateStore {
+export async function openStore(s: NetworkSettings, log: Logger): Promise<StateStore> {
+  const st = s.config.state;
+  if (st.backend === "s3") {
+    // Loaded only when used: the AWS SDK is most of the start-up time of a run.
+    const { S3StateStore } = await import("./s3-store.js");
+    return new S3StateStore(
+      {
+        bucket: st.bucket!,
+        key: st.key.replaceAll("{dnet}", s.dnet),
+        region: st.region,
+        endpoint: st.endpoint,
+        forcePathStyle: st.force_path_style,
+        onUnreadable: st.on_unreadable,
+        deadlineMs: 15_000,
+      },
+      log,
+    );
+  }
   const edges = readEdgeLists(s.edgelistFiles).edges;
   const canaries = new Set(readCanaries(s.canaryFile).canaries.values());
   return new FileStateStore(s.statefile, { healthdataStore: s.healthdataStore, edges, canaries }, log);

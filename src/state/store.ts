@@ -8,6 +8,8 @@ export interface Loaded {
   source: string;
   /** True when the state came from the classic edgemanage files. */
   migrated: boolean;
+  /** The stored state could not be read and the operator opted to start empty (state.on_unreadable). */
+  unreadable?: boolean;
 }
 
 /** One network's state: read once at the start of a run, saved once at its end. */

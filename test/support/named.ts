@@ -54,11 +54,13 @@ ${zones.map((z) => `zone "${z.name}" { type primary; file "${z.file}"; };`).join
     proc.stdout!.on("data", (d) => (log += d));
     proc.stderr!.on("data", (d) => (log += d));
     const named = new Named(port, controlPort, keyFile, proc, () => log);
-    for (let i = 0; i < 100 && !/running/.test(log); i++) {
+    // Not "running as: …", printed at start-up: the "running" line that follows loading the zones.
+    const ready = /all zones loaded[\s\S]*\brunning\b/;
+    for (let i = 0; i < 100 && !ready.test(log); i++) {
       if (proc.exitCode !== null) throw new Error(`named exited: ${log}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    if (!/running/.test(log)) throw new Error(`named did not start: ${log}`);
+    if (!ready.test(log)) throw new Error(`named did not start: ${log}`);
     return named;
   }
 

@@ -1,0 +1,70 @@
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { DEFAULT_CONFIG_PATH, loadSettings } from "../config/load.js";
+import { readCanaries, readEdgeLists } from "../config/inputs.js";
+import { acquireLock } from "../run/lock.js";
+import { fromClassic } from "../state/classic.js";
+import { readEdgestores } from "../state/file-store.js";
+import { openStore } from "../state/open-store.js";
+import { OperatorError, errorMessage } from "../util/errors.js";
+import { makeLogger } from "../util/log.js";
+
+export const IMPORT_USAGE = `usage: edgemanage import -A DNET [-c CONFIG] [--statefile PATH] [--healthdata DIR] [--overwrite]
+
+Moves a classic edgemanage installation into the configured state store (local file or S3): the
+network state ({dnet}.state) and the .edgestore history of every edge and canary of the network.
+Every sample is kept. Defaults: statefile and healthdata_store of the configuration.
+An existing state in the store is not replaced unless --overwrite.
+`;
+
+export async function importClassic(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      dnet: { type: "string", short: "A" },
+      config: { type: "string", short: "c", default: DEFAULT_CONFIG_PATH },
+      statefile: { type: "string" },
+      healthdata: { type: "string" },
+      overwrite: { type: "boolean", default: false },
+      verbose: { type: "boolean", short: "v", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) return process.stdout.write(IMPORT_USAGE), 0;
+  if (!values.dnet) throw new OperatorError("import: -A/--dnet NAME is required", 2);
+  const settings = loadSettings(values.config, values.dnet);
+  const log = makeLogger(values.verbose);
+  const statefile = values.statefile ?? settings.statefile;
+  const healthdata = values.healthdata ?? settings.healthdataStore;
+  let rawState: unknown = null;
+  try {
+    rawState = JSON.parse(readFileSync(statefile, "utf8"));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw new OperatorError(`${statefile}: cannot read the classic state (${errorMessage(err)}); pass --statefile PATH`, 2);
+    log.warn({ statefile }, "no classic state file: importing edge histories only");
+  }
+  const edges = readEdgeLists(settings.edgelistFiles).edges;
+  const canaries = new Set(readCanaries(settings.canaryFile).canaries.values());
+  const stores = readEdgestores(healthdata, [...edges, ...canaries], log);
+  let state;
+  try {
+    state = fromClassic(settings.dnet, rawState, stores, canaries);
+  } catch (err) {
+    throw new OperatorError(`${statefile}: not a classic edgemanage state file (${errorMessage(err).split("\n")[0]})`, 2);
+  }
+  const store = await openStore(settings, log);
+  const release = acquireLock(settings.lockfile);
+  try {
+    const loaded = await store.load(settings.dnet);
+    const occupied = !loaded.migrated && (loaded.version !== null || loaded.state.lastRun !== null || Object.keys(loaded.state.edges).length > 0);
+    if (occupied && !values.overwrite) {
+      throw new OperatorError(`${store.describe()} already holds a state for network ${settings.dnet}; pass --overwrite to replace it with the classic one`, 1);
+    }
+    await store.save(state, loaded);
+  } finally {
+    release();
+  }
+  const samples = [...Object.values(state.edges), ...Object.values(state.canaries)].reduce((n, e) => n + e.samples.length, 0);
+  process.stdout.write(`imported network ${settings.dnet} into ${store.describe()}: ${stores.size} edge histories, ${samples} samples, last live ${state.lastLive.join(" ") || "none"}\n`);
+  return 0;
+}
