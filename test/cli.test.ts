@@ -314,3 +314,30 @@ describe("edgemanage CLI: operator errors", () => {
     fx.cleanup();
   });
 });
+
+describe("edgemanage CLI: SIGTERM", () => {
+  test("stops promptly, writes nothing and releases the lock", async () => {
+    const [edge] = loopbackAddresses(1, 900);
+    const sim = await EdgeSim.start({ addresses: [edge!], body: TEST_OBJECT });
+    await sim.set(edge!, { kind: "hang" });
+    const fx = new Fixture({ edges: [edge!], port: sim.port, config: { timeout: 30, run_deadline: 30 } });
+    const { spawn } = await import("node:child_process");
+    const { CLI } = await import("./support/tools.js");
+    const child = spawn(process.execPath, [CLI, "-A", fx.dnet, "-c", fx.configPath, "--force"], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    // Wait for the probe to be in flight, then terminate.
+    for (let i = 0; i < 100 && !sim.requests.some((q) => q.address === edge); i++) await new Promise((r) => setTimeout(r, 50));
+    const t0 = Date.now();
+    child.kill("SIGTERM");
+    const code = await new Promise<number | null>((r) => child.on("close", r));
+    assert.equal(code, 143);
+    assert.ok(Date.now() - t0 < 3000);
+    assert.match(stderr, /interrupted while probing; nothing was written/);
+    assert.equal(fx.zone(), null);
+    assert.equal(existsSync(fx.path("state", `${fx.dnet}.state`)), false);
+    assert.equal(existsSync(fx.path(`edgemanage.lock.${fx.dnet}`)), false);
+    await sim.close();
+    fx.cleanup();
+  });
+});

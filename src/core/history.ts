@@ -45,7 +45,8 @@ export function recordSample(edge: EdgeRecord, t: number, seconds: number, limit
   let hourly = edge.hourly;
   if (!lastHour || Math.floor(lastHour[0] / 3600) !== Math.floor(t / 3600)) {
     const avg = averageSince(samples, t - 3600);
-    if (avg !== null) hourly = boundedPush(edge.hourly, [t, avg] as [number, number], limits.hourly);
+    // Millisecond resolution, like the samples: that is what the state keeps.
+    if (avg !== null) hourly = boundedPush(edge.hourly, [t, Math.round(avg * 1000) / 1000] as [number, number], limits.hourly);
   }
   return { ...edge, samples, hourly };
 }

@@ -37,9 +37,12 @@ function health(h: string | null | undefined): Judgement | null {
   return null;
 }
 
+/** Classic floats are kept at the state's resolution: milliseconds, for times and values. */
+const ms = (x: number) => Math.round(x * 1000) / 1000;
+
 const series = (r: Record<string, number> | null | undefined): [number, number][] =>
   Object.entries(r ?? {})
-    .map(([t, v]) => [Number(t), v] as [number, number])
+    .map(([t, v]) => [ms(Number(t)), ms(v)] as [number, number])
     .filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v))
     .sort((a, b) => a[0] - b[0]);
 
@@ -59,8 +62,8 @@ export function classicEdge(raw: unknown): EdgeRecord {
 }
 
 /**
- * Converts a classic installation. Every sample is kept: the classic tool kept at most FETCH_HISTORY
- * samples, and the caller's limits apply only from the next recorded sample on.
+ * Converts a classic installation. Every sample is kept (at millisecond resolution); the configured
+ * bounds apply from the next recorded sample on.
  */
 export function fromClassic(dnet: string, rawState: unknown, edgestores: ReadonlyMap<string, unknown>, canaryAddresses: ReadonlySet<string>): NetworkState {
   const s = rawState === null ? {} : ClassicStateSchema.parse(rawState);
