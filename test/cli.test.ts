@@ -341,3 +341,40 @@ describe("edgemanage CLI: SIGTERM", () => {
     fx.cleanup();
   });
 });
+
+describe("edgemanage CLI: host names, IPv6 and --daemonise", () => {
+  test("an edge given by name and an IPv6 edge are probed and published as A and AAAA", async () => {
+    const sim = await EdgeSim.start({ addresses: ["127.0.0.1", "::1"], body: TEST_OBJECT });
+    // "localhost" resolves through /etc/hosts: no DNS traffic leaves the machine.
+    const fx = new Fixture({ edges: ["localhost", "::1"], port: sim.port });
+    const r = await fx.run();
+    assert.equal(r.code, 0, r.stderr);
+    const zone = fx.zone() ?? "";
+    assert.match(zone, /^@\tIN\tAAAA\t::1$/m);
+    assert.match(zone, /^@\tIN\tA\t127\.0\.0\.1$/m);
+    assert.match(zone, /^www\tIN\tAAAA\t::1$/m);
+    assert.deepEqual(fx.liveList(), ["::1", "localhost"]);
+    await assertZonesValid(fx);
+    await sim.close();
+    fx.cleanup();
+  });
+
+  test("--daemonise runs, then stops cleanly on SIGTERM", async () => {
+    const edges = loopbackAddresses(2, 950);
+    const sim = await EdgeSim.start({ addresses: edges, body: TEST_OBJECT });
+    const fx = new Fixture({ edges, port: sim.port });
+    const { spawn } = await import("node:child_process");
+    const { CLI } = await import("./support/tools.js");
+    const child = spawn(process.execPath, [CLI, "-A", fx.dnet, "-c", fx.configPath, "--daemonise"], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    for (let i = 0; i < 200 && !/state saved/.test(stdout); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(fx.zone(), "the first run wrote the zone");
+    child.kill("SIGTERM");
+    const code = await new Promise<number | null>((r) => child.on("close", r));
+    assert.equal(code, 0);
+    assert.equal(existsSync(fx.path(`edgemanage.lock.${fx.dnet}`)), false);
+    await sim.close();
+    fx.cleanup();
+  });
+});

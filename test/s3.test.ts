@@ -33,6 +33,16 @@ function store(key: string, over: Partial<S3StoreOptions> = {}): S3StateStore {
   return new S3StateStore({ bucket: BUCKET, key, region: "us-east-1", endpoint: s3.endpoint, forcePathStyle: true, onUnreadable: "fail", deadlineMs: 8000, ...over }, log);
 }
 
+/** Two runs read the same state and A saves first: B's save must fail and leave A's history. */
+async function secondWriterLoses(key: string): Promise<void> {
+  await putObject(key, encodeStateBytes(emptyState("net")));
+  const [a, b] = [store(key), store(key)];
+  const [la, lb] = [await a.load("net"), await b.load("net")];
+  await a.save({ ...la.state, lastLive: ["a"] }, la);
+  await assert.rejects(b.save({ ...lb.state, lastLive: ["b"] }, lb), (e: Error & { outcome?: string }) => e.outcome === "conflict" && /another run changed the state/.test(e.message));
+  assert.deepEqual((await store(key).load("net")).state.lastLive, ["a"], "the first writer's history is intact");
+}
+
 before(async () => {
   s3 = await S3Server.start([BUCKET]);
   direct = client(s3.backendEndpoint);
@@ -51,20 +61,7 @@ describe("S3 state store against s3rver", () => {
     assert.ok(again.version);
   });
 
-  test("concurrent writers: the second save loses with a conflict (412 from the precondition layer)", async () => {
-    const key = "t/race.json.gz";
-    await putObject(key, encodeStateBytes(emptyState("net")));
-    const a = store(key);
-    const b = store(key);
-    const la = await a.load("net");
-    const lb = await b.load("net");
-    await a.save({ ...la.state, lastLive: ["a"] }, la);
-    // The pre-write check sees the change; let the PUT itself decide by racing past it.
-    s3.beforeNextPut = async () => void (await putObject(key, encodeStateBytes({ ...emptyState("net"), lastLive: ["intruder"] })));
-    await assert.rejects(b.save({ ...lb.state, lastLive: ["b"] }, lb), (e: Error & { outcome?: string }) => e.outcome === "conflict" && /lost race|another run/.test(e.message));
-    const stored = await store(key).load("net");
-    assert.deepEqual(stored.state.lastLive, ["a"], "the winner's history is intact");
-  });
+  test("concurrent writers: the one that saves second loses with a conflict", () => secondWriterLoses("t/race.json.gz"));
 
   test("a competing write between the check and the PUT is refused by If-Match", async () => {
     const key = "t/ifmatch.json.gz";
@@ -80,15 +77,8 @@ describe("S3 state store against s3rver", () => {
     s3.honourPreconditions = false;
     try {
       const key = "t/nocond.json.gz";
-      await putObject(key, encodeStateBytes(emptyState("net")));
       // 1. Another run saved since we read: caught by the check before writing; nothing overwritten.
-      const a = store(key);
-      const b = store(key);
-      const la = await a.load("net");
-      const lb = await b.load("net");
-      await a.save({ ...la.state, lastLive: ["a"] }, la);
-      await assert.rejects(b.save({ ...lb.state, lastLive: ["b"] }, lb), /another run changed the state/);
-      assert.deepEqual((await store(key).load("net")).state.lastLive, ["a"]);
+      await secondWriterLoses(key);
       // 2. Another write lands right after ours: caught by the check after writing.
       const c = store(key);
       const lc = await c.load("net");

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
-import { DEFAULT_CONFIG_PATH, loadSettings } from "../config/load.js";
+import { COMMON_OPTIONS } from "./options.js";
+import { loadSettings } from "../config/load.js";
 import { acquireLock } from "../run/lock.js";
 import { openStore } from "../state/open-store.js";
 import { MODES, ModeSchema, emptyEdge } from "../state/schema.js";
@@ -20,12 +21,9 @@ export async function edgeConf(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
-      dnet: { type: "string", short: "A" },
-      config: { type: "string", short: "c", default: DEFAULT_CONFIG_PATH },
+      ...COMMON_OPTIONS,
       mode: { type: "string" },
       comment: { type: "string" },
-      verbose: { type: "boolean", short: "v", default: false },
-      help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) return process.stdout.write(EDGE_CONF_USAGE), 0;

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { DEFAULT_CONFIG_PATH, loadSettings } from "../config/load.js";
+import { COMMON_OPTIONS } from "./options.js";
+import { loadSettings } from "../config/load.js";
 import { readCanaries, readEdgeLists } from "../config/inputs.js";
 import { acquireLock } from "../run/lock.js";
 import { fromClassic } from "../state/classic.js";
@@ -21,13 +22,10 @@ export async function importClassic(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      dnet: { type: "string", short: "A" },
-      config: { type: "string", short: "c", default: DEFAULT_CONFIG_PATH },
+      ...COMMON_OPTIONS,
       statefile: { type: "string" },
       healthdata: { type: "string" },
       overwrite: { type: "boolean", default: false },
-      verbose: { type: "boolean", short: "v", default: false },
-      help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) return process.stdout.write(IMPORT_USAGE), 0;

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import { COMMON_OPTIONS } from "./options.js";
 import { DEFAULT_CONFIG_PATH, loadSettings } from "../config/load.js";
 import { runOnce } from "../run/run.js";
 import { openStore } from "../state/open-store.js";
@@ -35,15 +36,12 @@ async function runMain(argv: string[]): Promise<number> {
     args: argv,
     strict: true,
     options: {
-      dnet: { type: "string", short: "A" },
-      config: { type: "string", short: "c", default: DEFAULT_CONFIG_PATH },
+      ...COMMON_OPTIONS,
       "dry-run": { type: "boolean", short: "n", default: false },
-      verbose: { type: "boolean", short: "v", default: false },
       force: { type: "boolean", default: false },
       "force-update": { type: "boolean", default: false },
       daemonise: { type: "boolean", default: false },
       version: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) return process.stdout.write(USAGE), 0;

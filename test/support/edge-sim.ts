@@ -26,6 +26,9 @@ export interface SeenRequest {
  */
 export class EdgeSim {
   readonly requests: SeenRequest[] = [];
+  /** Requests being answered right now, and the most there ever were at once. */
+  inFlight = 0;
+  maxInFlight = 0;
   private readonly listeners = new Map<string, net.Server>();
   private readonly behaviours = new Map<string, Behaviour>();
   private readonly server: http.Server;
@@ -92,6 +95,8 @@ export class EdgeSim {
       servername: ((req.socket as TLSSocket).servername as string | false | undefined) || null,
     });
     const b = this.behaviour(address);
+    this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+    res.on("close", () => this.inFlight--);
     const send = (status: number, body: Buffer) => {
       res.writeHead(status, { "Content-Type": "application/octet-stream", "Content-Length": body.length, Connection: "close" });
       res.end(body);
