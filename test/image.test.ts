@@ -39,7 +39,9 @@ describe("container image", { timeout: 1_200_000 }, () => {
     ctr = from.stdout.trim();
   });
   after(async () => {
+    // The base image stays as a cache; the image under test goes, so runs do not pile up in storage.
     if (ctr) await buildah("rm", ctr);
+    await buildah("rmi", "--force", IMAGE);
   });
 
   const inImage = (args: string[], opts: { env?: Record<string, string>; volumes?: string[] } = {}) =>

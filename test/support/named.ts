@@ -25,7 +25,7 @@ export class Named {
 
   static async start(zones: { name: string; file: string }[]): Promise<Named> {
     requireTool("named", "bind9");
-    requireTool("rndc-confgen", "bind9");
+    requireTool("rndc-confgen", "bind9-utils");
     const dir = mkdtempSync(join(tmpdir(), "em-named-"));
     const [port, controlPort] = [await freePort(), await freePort()];
     const keyFile = join(dir, "rndc.key");
