@@ -273,6 +273,20 @@ describe("edgemanage CLI: canaries, hooks, HTTPS and faults", () => {
     fx.cleanup();
   });
 
+  test("import into the local-file store from classic files elsewhere", async () => {
+    const fx = new Fixture({ edges, port: sim.port });
+    const old = 1_700_000_000;
+    writeFileSync(fx.path("classic.state"), JSON.stringify({ rotation_list: [old], last_run: old, last_live: [edges[0]], verification_failues: [] }));
+    writeFileSync(fx.path("health", `${edges[0]}.edgestore`), JSON.stringify({ fetch_times: { [old]: 0.2, [old + 60]: 0.3 }, mode: "blindforce", comment: "pinned" }));
+    const r = await runCli(["import", "-A", fx.dnet, "-c", fx.configPath, "--statefile", fx.path("classic.state")]);
+    assert.equal(r.code, 0, r.stderr);
+    const st = fx.state();
+    assert.deepEqual(st.edges[edges[0]!]!.samples, [[old, 0.2], [old + 60, 0.3]]);
+    assert.equal(st.edges[edges[0]!]!.mode, "blindforce");
+    assert.deepEqual(st.lastLive, [edges[0]]);
+    fx.cleanup();
+  });
+
   test("a classic state file and its edgestores are migrated, losing no sample", async () => {
     const fx = new Fixture({ edges, port: sim.port });
     fx.writeConfig({ testobject: { host: "test.example.org", port: sim.port, proto: "https", uri: "/o", local: "object.edgemanage", verify: true } });

@@ -98,6 +98,14 @@ const cases: Case[] = [
     expectLive: ["f1", "a"],
   },
   {
+    name: "stability first: a healthy live set stays and a forced edge joins on top of it",
+    edges: ["a", "b", "c", "f"],
+    lastLive: ["a", "b"],
+    records: { f: edge([], "force") },
+    obs: { a: ok(0.2), b: ok(0.3), c: ok(0.01), f: ok(0.9) },
+    expectLive: ["a", "b", "f"],
+  },
+  {
     name: "blindforce: joins even when failing",
     edges: ["a", "b", "bf"],
     records: { bf: edge([], "blindforce") },

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { EdgeSim, loopbackAddresses } from "./support/edge-sim.js";
 import { Fixture, TEST_OBJECT } from "./support/fixture.js";
-import { S3Server, S3_ENV } from "./support/s3.js";
+import { PreconditionLayer, S3_ENV } from "./support/s3.js";
 import { ROOT, requireTool, run, runCli } from "./support/tools.js";
 
 /**
@@ -79,11 +79,11 @@ describe("container image", { timeout: 1_200_000 }, () => {
   describe("against loopback edges and s3rver", () => {
     const edges = loopbackAddresses(4, 800);
     let sim: EdgeSim;
-    let s3: S3Server;
+    let s3: PreconditionLayer;
     let fx: Fixture;
     before(async () => {
       sim = await EdgeSim.start({ addresses: edges, body: TEST_OBJECT });
-      s3 = await S3Server.start(["state"]);
+      s3 = await PreconditionLayer.start(["state"]);
       fx = new Fixture({ edges, port: sim.port });
       // As mounted in the pod: config read-only at /etc/edgemanage, zones on a volume, lock in /tmp.
       fx.writeConfig({

@@ -8,12 +8,12 @@ import { S3StateStore, type S3StoreOptions } from "../src/state/s3-store.js";
 import { encodeStateBytes } from "../src/state/codec.js";
 import { EdgeSim, loopbackAddresses } from "./support/edge-sim.js";
 import { Fixture, TEST_OBJECT } from "./support/fixture.js";
-import { S3Server, S3_ENV } from "./support/s3.js";
+import { PreconditionLayer, S3_ENV } from "./support/s3.js";
 import { checkZone, runCli } from "./support/tools.js";
 
 const BUCKET = "edgemanage-state";
 const log = pino({ level: "silent" });
-let s3: S3Server;
+let s3: PreconditionLayer;
 let direct: S3Client;
 
 const client = (endpoint: string) => new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } });
@@ -44,7 +44,7 @@ async function secondWriterLoses(key: string): Promise<void> {
 }
 
 before(async () => {
-  s3 = await S3Server.start([BUCKET]);
+  s3 = await PreconditionLayer.start([BUCKET]);
   direct = client(s3.backendEndpoint);
 });
 after(() => s3.stop());

@@ -101,7 +101,6 @@ export const ConfigSchema = z.object({
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
-export type TestObject = Config["testobject"];
 
 /** Keys the classic tool read (or its sample configs carried) that this version accepts and ignores. */
 export const IGNORED_CLASSIC_KEYS = ["rotationhistory_store", "soa_template", "prometheus_logs", "testing"] as const;

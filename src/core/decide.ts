@@ -115,28 +115,26 @@ export function decide(input: DecideInput): Decision {
   const add = (e: string, reason: string) => {
     live.push(e);
     reasons.set(e, reason);
+    outReasons.delete(e);
   };
 
-  // Operator intent first: forced edges are always in (they may take the set over N).
+  // Stability first: previously live edges that are still pass_threshold stay.
+  for (const e of prevLive) {
+    if (!inList.has(e)) outReasons.set(e, "no longer in the edge list");
+    else if (mode(e) === "unavailable") outReasons.set(e, "mode unavailable (drained by operator)");
+    else if (judgement(e) !== "pass_threshold") outReasons.set(e, `judged ${judgement(e)}: ${verdicts.get(e)!.reason}`);
+    else if (live.length < N) add(e, `was live and still pass_threshold: ${verdicts.get(e)!.reason}`);
+  }
+
+  // Operator intent: forced edges join even when that takes the set over N.
   for (const e of edges) {
+    if (live.includes(e)) continue;
     if (mode(e) === "blindforce") add(e, "mode blindforce: published regardless of health");
     else if (mode(e) === "force") {
       if (judgement(e) !== "fail") add(e, `mode force and not failing (${judgement(e)})`);
       else outReasons.set(e, `mode force but failing: ${verdicts.get(e)!.reason}`);
     }
   }
-  if (live.length > N) errors.push(`${live.length} edges are forced in, more than the ${N} wanted`);
-
-  // Stability: previously live edges that are still pass_threshold stay.
-  for (const e of prevLive) {
-    if (live.includes(e)) continue;
-    if (!inList.has(e)) outReasons.set(e, "no longer in the edge list");
-    else if (mode(e) === "unavailable") outReasons.set(e, "mode unavailable (drained by operator)");
-    else if (judgement(e) !== "pass_threshold") outReasons.set(e, `judged ${judgement(e)}: ${verdicts.get(e)!.reason}`);
-    else if (live.length >= N) outReasons.set(e, "live set already full with forced edges");
-    else add(e, `was live and still pass_threshold: ${verdicts.get(e)!.reason}`);
-  }
-
   // Fill from the best judged: judgement order, then lowest mean, then name for a stable order.
   const candidates = edges
     .filter((e) => !live.includes(e) && mode(e) === "available" && judgement(e) !== "fail")
@@ -154,7 +152,6 @@ export function decide(input: DecideInput): Decision {
     for (const e of fallback) {
       if (live.length >= N) break;
       add(e, `kept though judged ${judgement(e)}: not enough healthy edges to reach ${N}`);
-      outReasons.delete(e);
     }
     if (live.length > healthy) errors.push(`only ${healthy} healthy edges for ${N} places: kept ${live.length - healthy} previously live edge(s) that are failing`);
     if (live.length < N) errors.push(`only ${live.length} of ${N} wanted edges could be published`);
@@ -163,7 +160,6 @@ export function decide(input: DecideInput): Decision {
     errors.push("no edge is fit to publish: keeping the previous live set unchanged");
     for (const e of prevLive) {
       add(e, "kept: nothing else to publish");
-      outReasons.delete(e);
     }
   }
 
@@ -187,7 +183,6 @@ export function decide(input: DecideInput): Decision {
       reasons.delete(swapOut);
       outReasons.set(swapOut, `would join, but dnschange_maxfreq (${settings.maxChangesPer10Min} per 10 min) is used up`);
       add(e, `stays though judged ${judgement(e)}: dnschange_maxfreq (${settings.maxChangesPer10Min} per 10 min) is used up`);
-      outReasons.delete(e);
     }
   }
   const removedFinal = prevLive.filter((e) => !live.includes(e));

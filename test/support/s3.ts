@@ -14,13 +14,13 @@ export interface SeenS3Request {
 }
 
 /**
- * A real S3-protocol server (s3rver) on loopback, behind a thin test layer, `PreconditionLayer`:
+ * PreconditionLayer: a real S3-protocol server (s3rver) on loopback, behind a thin test layer:
  * s3rver 3.7.1 ignores If-Match and If-None-Match on PutObject, so this layer applies S3's documented
  * rules for them (412 PreconditionFailed; 404 NoSuchKey for If-Match on a missing key), serialising
  * conditional writes per key. Everything else is passed through untouched (signatures included).
  * The layer also records requests and can inject failures and interleaved writes for fault tests.
  */
-export class S3Server {
+export class PreconditionLayer {
   readonly requests: SeenS3Request[] = [];
   honourPreconditions = true;
   private failures: { status: number; code: string }[] = [];
@@ -36,11 +36,11 @@ export class S3Server {
     private readonly layer: http.Server,
   ) {}
 
-  static async start(buckets: string[]): Promise<S3Server> {
+  static async start(buckets: string[]): Promise<PreconditionLayer> {
     const s3rver = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: mkdtempSync(join(tmpdir(), "em-s3-")), configureBuckets: buckets.map((name) => ({ name })) });
     const { port } = await s3rver.run();
     const layer = http.createServer();
-    const server = new S3Server(s3rver, port, layer);
+    const server = new PreconditionLayer(s3rver, port, layer);
     layer.on("request", (req, res) => void server.handle(req, res));
     await new Promise<void>((r) => layer.listen(0, "127.0.0.1", () => r()));
     return server;
@@ -92,7 +92,7 @@ export class S3Server {
     const path = (req.url ?? "/").split("?")[0]!;
     this.requests.push({ method: req.method ?? "", path });
     const failure = this.failures.shift();
-    if (failure) return S3Server.error(res, failure.status, failure.code);
+    if (failure) return PreconditionLayer.error(res, failure.status, failure.code);
     const isObjectPut = req.method === "PUT" && !req.headers["x-amz-copy-source"] && path.split("/").length > 2;
     const run = async () => {
       if (isObjectPut) {
@@ -103,9 +103,9 @@ export class S3Server {
         const ifNoneMatch = req.headers["if-none-match"] as string | undefined;
         if (this.honourPreconditions && (ifMatch || ifNoneMatch)) {
           const current = await this.currentEtag(path);
-          if (ifNoneMatch === "*" && current !== null) return S3Server.error(res, 412, "PreconditionFailed");
-          if (ifMatch && current === null) return S3Server.error(res, 404, "NoSuchKey");
-          if (ifMatch && ifMatch !== current) return S3Server.error(res, 412, "PreconditionFailed");
+          if (ifNoneMatch === "*" && current !== null) return PreconditionLayer.error(res, 412, "PreconditionFailed");
+          if (ifMatch && current === null) return PreconditionLayer.error(res, 404, "NoSuchKey");
+          if (ifMatch && ifMatch !== current) return PreconditionLayer.error(res, 412, "PreconditionFailed");
         }
       }
       const up = await this.forward(req, body);
