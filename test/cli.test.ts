@@ -67,6 +67,7 @@ describe("edgemanage CLI against loopback edges", () => {
     // Every decision is logged with its reason, as JSON lines.
     const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { msg: string; reason?: string });
     assert.ok(lines.some((l) => /^edge \S+ published/.test(l.msg) && l.reason));
+    assert.equal(lines.filter((l) => /^edge \S+ judged (pass_threshold|pass): /.test(l.msg)).length, edges.length);
     assert.ok(lines.some((l) => /^zone \S+ written/.test(l.msg)));
   });
 

@@ -43,8 +43,8 @@ function readRequired(file: string, key: string): Buffer {
 }
 
 function logDecision(d: Decision, log: Logger): void {
-  for (const [edge, v] of d.verdicts) log.debug({ edge, judgement: v.judgement, last: v.last, window: v.windowAverage, mean: v.average }, `edge ${edge} judged ${v.judgement}: ${v.reason}`);
-  for (const [addr, v] of d.canaryVerdicts) log.debug({ canary: addr, judgement: v.judgement }, `canary ${addr} judged ${v.judgement}: ${v.reason}`);
+  for (const [edge, v] of d.verdicts) log.info({ edge, judgement: v.judgement, last: v.last, window: v.windowAverage, mean: v.average }, `edge ${edge} judged ${v.judgement}: ${v.reason}`);
+  for (const [addr, v] of d.canaryVerdicts) log.info({ canary: addr, judgement: v.judgement }, `canary ${addr} judged ${v.judgement}: ${v.reason}`);
   for (const c of d.changes) {
     const verb = c.change === "join" ? "published" : c.change === "stay" ? "stays published" : "dropped";
     log.info({ edge: c.edge, change: c.change, reason: c.reason }, `edge ${c.edge} ${verb}: ${c.reason}`);
