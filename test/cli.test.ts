@@ -252,12 +252,13 @@ describe("edgemanage CLI: canaries, hooks, HTTPS and faults", () => {
   test("run_deadline: edges that never answer cannot make the run overrun", async () => {
     const fx = new Fixture({ edges: [...edges, canary2!], port: sim.port });
     await sim.set(canary2!, { kind: "hang" });
-    fx.writeConfig({ testobject: { host: "test.example.org", port: sim.port, proto: "https", uri: "/o", local: "object.edgemanage", verify: true }, timeout: 30, run_deadline: 2 });
+    fx.writeConfig({ testobject: { host: "test.example.org", port: sim.port, proto: "https", uri: "/o", local: "object.edgemanage", verify: true }, timeout: 30, run_deadline: 2, workers: 2 });
     const t0 = Date.now();
     const r = await fx.run();
     assert.equal(r.code, 0, r.stderr);
     assert.ok(Date.now() - t0 < 6000, `took ${Date.now() - t0} ms`);
     assert.equal(fx.state().edges[canary2!]!.samples[0]![1], 30, "recorded as the failure value");
+    assert.match(r.stdout, /workers=2 may not let 4 probes finish within run_deadline/);
     assert.equal(fx.apexAddresses().length, 2);
     fx.cleanup();
   });

@@ -112,6 +112,11 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
     const targets: ProbeTarget[] = [...edges.map((address) => ({ address, kind: "edge" as const }))];
     const edgeSet = new Set(edges);
     for (const addr of new Set(canaryRead.canaries.values())) if (!edgeSet.has(addr)) targets.push({ address: addr, kind: "canary" });
+    const concurrency = c.workers ?? DEFAULT_CONCURRENCY;
+    // Classic configs often carry `workers: 10`; with async probes that low a bound only costs time.
+    if (concurrency * Math.max(1, Math.floor(c.run_deadline / c.timeout)) < targets.length) {
+      log.warn({ workers: concurrency, targets: targets.length, timeout: c.timeout, run_deadline: c.run_deadline }, `workers=${concurrency} may not let ${targets.length} probes finish within run_deadline if edges time out; raise workers or remove the key`);
+    }
     const runDeadline = AbortSignal.timeout(Math.max(0, c.run_deadline * 1000 - (Date.now() - started)));
     const deadline = opts.signal ? AbortSignal.any([runDeadline, opts.signal]) : runDeadline;
     const observations = await probeAll(
@@ -127,7 +132,7 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
         retry: c.retry,
         userAgent: c.user_agent,
         expectedMd5,
-        concurrency: c.workers ?? DEFAULT_CONCURRENCY,
+        concurrency,
       },
       {
         deadline,
