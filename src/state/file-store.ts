@@ -38,7 +38,8 @@ export interface ClassicSource {
 export class FileStateStore implements StateStore {
   constructor(
     private readonly file: string,
-    private readonly classic: ClassicSource,
+    /** Asked only when a classic state file is found: most runs never need the edge list here. */
+    private readonly classic: () => ClassicSource,
     private readonly log: Logger,
   ) {}
 
@@ -61,9 +62,10 @@ export class FileStateStore implements StateStore {
     try {
       const raw: unknown = JSON.parse(text);
       if (isClassicState(raw)) {
-        const stores = readEdgestores(this.classic.healthdataStore, [...this.classic.edges, ...this.classic.canaries], this.log);
+        const source = this.classic();
+        const stores = readEdgestores(source.healthdataStore, [...source.edges, ...source.canaries], this.log);
         this.log.warn({ statefile: this.file, edgestores: stores.size }, "classic edgemanage state found: migrating it (the original is kept as .classic on save)");
-        return { ...base, migrated: true, state: fromClassic(dnet, raw, stores, this.classic.canaries) };
+        return { ...base, migrated: true, state: fromClassic(dnet, raw, stores, source.canaries) };
       }
       return { ...base, state: decodeState(text) };
     } catch (err) {

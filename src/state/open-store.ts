@@ -23,7 +23,9 @@ export async function openStore(s: NetworkSettings, log: Logger): Promise<StateS
       log,
     );
   }
-  const edges = readEdgeLists(s.edgelistFiles).edges;
-  const canaries = new Set(readCanaries(s.canaryFile).canaries.values());
-  return new FileStateStore(s.statefile, { healthdataStore: s.healthdataStore, edges, canaries }, log);
+  return new FileStateStore(
+    s.statefile,
+    () => ({ healthdataStore: s.healthdataStore, edges: readEdgeLists(s.edgelistFiles).edges, canaries: new Set(readCanaries(s.canaryFile).canaries.values()) }),
+    log,
+  );
 }
