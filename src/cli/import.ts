@@ -2,11 +2,9 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { COMMON_OPTIONS } from "./options.js";
 import { loadSettings } from "../config/load.js";
-import { readCanaries, readEdgeLists } from "../config/inputs.js";
 import { acquireLock } from "../run/lock.js";
-import { fromClassic } from "../state/classic.js";
-import { readEdgestores } from "../state/file-store.js";
-import { openStore } from "../state/open-store.js";
+import { readClassic } from "../state/file-store.js";
+import { classicSource, openStore } from "../state/open-store.js";
 import { OperatorError, errorMessage } from "../util/errors.js";
 import { makeLogger } from "../util/log.js";
 
@@ -41,15 +39,13 @@ export async function importClassic(argv: string[]): Promise<number> {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw new OperatorError(`${statefile}: cannot read the classic state (${errorMessage(err)}); pass --statefile PATH`, 2);
     log.warn({ statefile }, "no classic state file: importing edge histories only");
   }
-  const edges = readEdgeLists(settings.edgelistFiles).edges;
-  const canaries = new Set(readCanaries(settings.canaryFile).canaries.values());
-  const stores = readEdgestores(healthdata, [...edges, ...canaries], log);
-  let state;
+  let imported;
   try {
-    state = fromClassic(settings.dnet, rawState, stores, canaries);
+    imported = readClassic(settings.dnet, rawState, classicSource(settings, healthdata), log);
   } catch (err) {
     throw new OperatorError(`${statefile}: not a classic edgemanage state file (${errorMessage(err).split("\n")[0]})`, 2);
   }
+  const { state, edgestores } = imported;
   const store = await openStore(settings, log);
   const release = acquireLock(settings.lockfile);
   try {
@@ -63,6 +59,6 @@ export async function importClassic(argv: string[]): Promise<number> {
     release();
   }
   const samples = [...Object.values(state.edges), ...Object.values(state.canaries)].reduce((n, e) => n + e.samples.length, 0);
-  process.stdout.write(`imported network ${settings.dnet} into ${store.describe()}: ${stores.size} edge histories, ${samples} samples, last live ${state.lastLive.join(" ") || "none"}\n`);
+  process.stdout.write(`imported network ${settings.dnet} into ${store.describe()}: ${edgestores} edge histories, ${samples} samples, last live ${state.lastLive.join(" ") || "none"}\n`);
   return 0;
 }

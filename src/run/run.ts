@@ -49,7 +49,8 @@ function logDecision(d: Decision, log: Logger): void {
     const verb = c.change === "join" ? "published" : c.change === "stay" ? "stays published" : "dropped";
     log.info({ edge: c.edge, change: c.change, reason: c.reason }, `edge ${c.edge} ${verb}: ${c.reason}`);
   }
-  for (const [edge, reason] of d.outReasons) if (!d.changes.some((c) => c.edge === edge)) log.debug({ edge, reason }, `edge ${edge} not published: ${reason}`);
+  const changed = new Set(d.changes.map((c) => c.edge));
+  for (const [edge, reason] of d.outReasons) if (!changed.has(edge)) log.debug({ edge, reason }, `edge ${edge} not published: ${reason}`);
   for (const [zone, c] of d.canaryFor) log.info({ zone, canary: c.address, reason: c.reason }, c.address ? `zone ${zone} uses its canary: ${c.reason}` : `zone ${zone} uses no canary: ${c.reason}`);
   for (const e of d.errors) log.error({ live: d.live }, e);
 }

@@ -5,11 +5,11 @@ import { errorMessage } from "../util/errors.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { fromClassic, isClassicState } from "./classic.js";
 import { StateDecodeError, decodeState, encodeState } from "./codec.js";
-import { emptyState } from "./schema.js";
+import { type NetworkState, emptyState } from "./schema.js";
 import { type Loaded, type StateStore, StateStoreError } from "./store.js";
 
 /** Reads the classic `<edge>.edgestore` files of the given addresses that exist; unreadable ones are logged and skipped. */
-export function readEdgestores(dir: string, addresses: Iterable<string>, log: Logger): Map<string, unknown> {
+function readEdgestores(dir: string, addresses: Iterable<string>, log: Logger): Map<string, unknown> {
   const out = new Map<string, unknown>();
   const present = new Set(existsSync(dir) ? readdirSync(dir) : []);
   for (const addr of addresses) {
@@ -29,6 +29,12 @@ export interface ClassicSource {
   /** Addresses whose classic edgestores to bring along: the edge list and canaries. */
   edges: readonly string[];
   canaries: ReadonlySet<string>;
+}
+
+/** Converts a classic state document, with the `.edgestore` histories of the source's edges and canaries. */
+export function readClassic(dnet: string, rawState: unknown, source: ClassicSource, log: Logger): { state: NetworkState; edgestores: number } {
+  const stores = readEdgestores(source.healthdataStore, [...source.edges, ...source.canaries], log);
+  return { state: fromClassic(dnet, rawState, stores, source.canaries), edgestores: stores.size };
 }
 
 /**
@@ -62,10 +68,9 @@ export class FileStateStore implements StateStore {
     try {
       const raw: unknown = JSON.parse(text);
       if (isClassicState(raw)) {
-        const source = this.classic();
-        const stores = readEdgestores(source.healthdataStore, [...source.edges, ...source.canaries], this.log);
-        this.log.warn({ statefile: this.file, edgestores: stores.size }, "classic edgemanage state found: migrating it (the original is kept as .classic on save)");
-        return { ...base, migrated: true, state: fromClassic(dnet, raw, stores, source.canaries) };
+        const { state, edgestores } = readClassic(dnet, raw, this.classic(), this.log);
+        this.log.warn({ statefile: this.file, edgestores }, "classic edgemanage state found: migrating it (the original is kept as .classic on save)");
+        return { ...base, migrated: true, state };
       }
       return { ...base, state: decodeState(text) };
     } catch (err) {
@@ -77,7 +82,7 @@ export class FileStateStore implements StateStore {
     }
   }
 
-  async save(state: Parameters<StateStore["save"]>[0], loaded: Loaded): Promise<void> {
+  async save(state: NetworkState, loaded: Loaded): Promise<void> {
     if (loaded.migrated && existsSync(this.file)) renameSync(this.file, `${this.file}.classic`);
     writeFileAtomic(this.file, `${encodeState(state)}\n`);
   }

@@ -1,8 +1,13 @@
 import type { Logger } from "pino";
 import type { NetworkSettings } from "../config/load.js";
 import { readCanaries, readEdgeLists } from "../config/inputs.js";
-import { FileStateStore } from "./file-store.js";
+import { type ClassicSource, FileStateStore } from "./file-store.js";
 import type { StateStore } from "./store.js";
+
+/** The classic files of a network: its edges and canaries, and where their `.edgestore` files are. */
+export function classicSource(s: NetworkSettings, healthdataStore = s.healthdataStore): ClassicSource {
+  return { healthdataStore, edges: readEdgeLists(s.edgelistFiles).edges, canaries: new Set(readCanaries(s.canaryFile).canaries.values()) };
+}
 
 /** The store named by the `state` section of the configuration. */
 export async function openStore(s: NetworkSettings, log: Logger): Promise<StateStore> {
@@ -23,9 +28,5 @@ export async function openStore(s: NetworkSettings, log: Logger): Promise<StateS
       log,
     );
   }
-  return new FileStateStore(
-    s.statefile,
-    () => ({ healthdataStore: s.healthdataStore, edges: readEdgeLists(s.edgelistFiles).edges, canaries: new Set(readCanaries(s.canaryFile).canaries.values()) }),
-    log,
-  );
+  return new FileStateStore(s.statefile, () => classicSource(s), log);
 }
