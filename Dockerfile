@@ -16,6 +16,11 @@ RUN npx tsc -p tsconfig.build.json \
 
 FROM ${BASE_IMAGE}
 ENV NODE_ENV=production
+# named-checkzone (Debian's bind9-utils): every rendered zone is checked before it is written
+# (zone_check: auto), so a zone bind would refuse is never published.
+RUN apt-get update -qq \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bind9-utils >/dev/null \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src

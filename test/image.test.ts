@@ -76,6 +76,12 @@ describe("container image", { timeout: 1_200_000 }, () => {
     assert.match(r.stdout, /usage: edgemanage -A DNET/);
   });
 
+  test("named-checkzone is in the image, for zone_check", async () => {
+    const r = await buildah("run", "--isolation", "chroot", ctr, "--", "sh", "-c", "command -v named-checkzone && named-checkzone -v");
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^\/usr\/bin\/named-checkzone\n9\./);
+  });
+
   describe("against loopback edges and s3rver", () => {
     const edges = loopbackAddresses(4, 800);
     let sim: EdgeSim;
@@ -108,6 +114,20 @@ describe("container image", { timeout: 1_200_000 }, () => {
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.equal(fx.apexAddresses().length, 2);
       assert.ok(s3.requests.some((q) => q.method === "PUT" && q.path === "/state/edgemanage/testnet.state.json.gz"));
+    });
+
+    test("inside the image, a zone named-checkzone refuses keeps its previous file and the run exits 1", async () => {
+      const zone = fx.zone();
+      fx.setInclude("example.com", "broken IN A not-an-address\n");
+      openUp(fx.dir);
+      try {
+        const r = await inImage(["-A", fx.dnet, "--force", "--force-update"], { env: env(), volumes: volumes() });
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        assert.match(r.stdout, /zone example\.com refused by named-checkzone: .*bad dotted quad/);
+        assert.equal(fx.zone(), zone);
+      } finally {
+        fx.setInclude("example.com", "mail\tIN\tA\t192.0.2.25\n@\tIN\tMX\t10 mail\n");
+      }
     });
 
     test("-A mynet -n -v is a dry run: reads the state from the bucket, writes nothing", async () => {

@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { z } from "zod";
+import { ZONE_CHECK_MODES } from "../zone/check.js";
 
 /** A DNS name written as bind expects in RDATA: fully qualified, with the trailing dot. */
 const fqdn = z
@@ -91,6 +92,8 @@ export const ConfigSchema = z.object({
   user_agent: z.string().min(1).default("edgemanage/2 (+https://github.com/equalitie/edgemanage)"),
   zone_template: path.nullish(),
   fetch_history: z.number().int().min(10).max(100000).default(2000),
+  /** Check every rendered zone with named-checkzone before writing it: `auto` when the program is on PATH. */
+  zone_check: z.enum(ZONE_CHECK_MODES).default("auto"),
   state: StateConfigSchema.default({
     backend: "file",
     key: "edgemanage/{dnet}.state.json.gz",

@@ -11,6 +11,7 @@ import type { StateStore } from "../state/store.js";
 import { OperatorError, errorMessage } from "../util/errors.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { lineDiff } from "../zone/diff.js";
+import { checkPlans, zoneCheckerFor } from "../zone/check.js";
 import { DEFAULT_TEMPLATE_URL, type ZonePlan, planZones } from "../zone/render.js";
 import { runCommands } from "./commands.js";
 import { acquireLock } from "./lock.js";
@@ -67,6 +68,10 @@ export function formatPlan(s: NetworkSettings, d: Decision, zones: ZonePlan[], l
   out.push("zones:");
   for (const z of zones) {
     const file = join(s.namedDir, `${z.domain}.zone`);
+    if (z.refused !== undefined) {
+      out.push(`  ${z.domain}: REFUSED, not written: ${z.refused}`);
+      continue;
+    }
     if (!z.write) {
       out.push(`  ${z.domain}: not written (${z.reason})`);
       continue;
@@ -98,6 +103,8 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
   if (includes.size === 0) log.warn({ dir: s.zonetemplateDir }, "no <domain>.zone include files: no zone will be written");
   const expectedMd5 = md5(readRequired(s.testobjectLocal, "testobject.local"));
   const template = s.zoneTemplate ? readRequired(s.zoneTemplate, "zone_template").toString("utf8") : readFileSync(DEFAULT_TEMPLATE_URL, "utf8");
+  const checker = zoneCheckerFor(c.zone_check, s.configPath);
+  if (!checker && c.zone_check === "auto") log.warn("named-checkzone is not on PATH: zones are written unchecked (install bind9-utils, or set zone_check: never to silence this)");
 
   const release = opts.dryRun ? () => {} : acquireLock(s.lockfile);
   try {
@@ -166,7 +173,7 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
 
     const resolved = await resolveHosts(decision.live);
     for (const [host, why] of resolved.failures) log.error({ edge: host, err: why }, "live edge does not resolve: left out of the zones");
-    const zones = planZones({
+    const planned = planZones({
       dnet: s.dnet,
       now,
       template,
@@ -180,6 +187,9 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
       forceUpdate: opts.forceUpdate,
       missing: new Set([...includes.keys()].filter((d) => !existsSync(join(s.namedDir, `${d}.zone`)))),
     });
+    const zones = await checkPlans(planned, checker);
+    const refused = zones.filter((z) => z.refused !== undefined);
+    for (const z of refused) log.error({ zone: z.domain, checker: checker?.program, message: z.refused }, `zone ${z.domain} refused by named-checkzone: ${z.refused}; its previous file stays in place`);
     const liveText = decision.live.length ? `${decision.live.join("\n")}\n` : null;
     const liveCurrent = s.liveList && existsSync(s.liveList) ? readFileSync(s.liveList, "utf8") : null;
     const liveListChange = !s.liveList || liveText === null ? null : liveCurrent === liveText ? `${s.liveList} unchanged` : `${s.liveList} would be written: ${decision.live.join(" ")}`;
@@ -187,11 +197,23 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
     if (opts.dryRun) {
       for (const z of zones) log.info({ zone: z.domain, write: z.write, reason: z.reason }, z.write ? `zone ${z.domain} would be written: ${z.reason}` : `zone ${z.domain} skipped: ${z.reason}`);
       print(formatPlan(s, decision, zones, liveListChange, loaded.source));
-      return { exitCode: 0, decision, zones, written: [] };
+      return { exitCode: refused.length ? 1 : 0, decision, zones, written: [] };
     }
     return await apply(s, store, loaded, decision, zones, liveText, liveCurrent, log);
   } finally {
     release();
+  }
+}
+
+/** The stamp file a reloader watches: written after the zones, so it never picks up half a set. */
+export const stampFile = (s: NetworkSettings) => join(s.namedDir, `.edgemanage.${s.dnet}.stamp`);
+
+function writeStamp(s: NetworkSettings, zones: ZonePlan[], log: Logger): void {
+  const serials = Object.fromEntries(zones.filter((z) => z.write).map((z) => [z.domain, z.record.serial]).sort());
+  try {
+    writeFileAtomic(stampFile(s), `${JSON.stringify({ dnet: s.dnet, serials })}\n`);
+  } catch (err) {
+    log.error({ file: stampFile(s), err: errorMessage(err) }, "stamp file could not be written: a reloader may not notice the new zones");
   }
 }
 
@@ -206,13 +228,13 @@ async function apply(
   log: Logger,
 ): Promise<RunResult> {
   const c = s.config;
-  let exitCode = 0;
+  let exitCode = zones.some((z) => z.refused !== undefined) ? 1 : 0;
   const written: string[] = [];
   const zoneRecords: NetworkState["zones"] = { ...loaded.state.zones };
   for (const z of zones) {
     const file = join(s.namedDir, `${z.domain}.zone`);
     if (!z.write) {
-      log.info({ zone: z.domain, reason: z.reason }, `zone ${z.domain} skipped: ${z.reason}`);
+      if (z.refused === undefined) log.info({ zone: z.domain, reason: z.reason }, `zone ${z.domain} skipped: ${z.reason}`);
       continue;
     }
     try {
@@ -225,6 +247,7 @@ async function apply(
       log.error({ zone: z.domain, file, err: errorMessage(err) }, "zone could not be written; it will be retried next run");
     }
   }
+  if (written.length) writeStamp(s, zones, log);
   if (s.liveList && liveText !== null && liveText !== liveCurrent) {
     try {
       writeFileAtomic(s.liveList, liveText);

@@ -72,6 +72,8 @@ export interface ZonePlan {
   text: string;
   addresses: string[];
   record: ZoneRecord;
+  /** The zone checker's objection: the zone is not written. */
+  refused?: string;
 }
 
 export function nextSerial(now: number, previous: number | undefined): number {

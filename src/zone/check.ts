@@ -1,0 +1,99 @@
+import { execFile } from "node:child_process";
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import { OperatorError } from "../util/errors.js";
+import type { ZonePlan } from "./render.js";
+
+export const ZONE_CHECK_MODES = ["auto", "always", "never"] as const;
+export type ZoneCheckMode = (typeof ZONE_CHECK_MODES)[number];
+
+export type ZoneCheckResult = { ok: true } | { ok: false; message: string };
+
+/** Checks one rendered zone before it is written. */
+export interface ZoneChecker {
+  readonly program: string;
+  check(domain: string, text: string): Promise<ZoneCheckResult>;
+}
+
+const PROGRAM = "named-checkzone";
+
+/** The program on PATH, as a shell would find it; null when absent. */
+export function findOnPath(program: string, path = process.env.PATH ?? ""): string | null {
+  for (const dir of path.split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, program);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this folder
+    }
+  }
+  return null;
+}
+
+/**
+ * The checker's own words, without the file name (a temp file) and the closing "not loaded" line,
+ * so the operator reads what bind objects to.
+ */
+export function checkerMessage(output: string, file: string): string {
+  const lines = output
+    .split("\n")
+    .map((l) => l.replaceAll(file, "<zone>").trim())
+    .filter((l) => l && !/^zone .* not loaded due to errors\.$/.test(l));
+  return lines.join("; ") || "rejected without a message";
+}
+
+/**
+ * `named-checkzone` with the checks named applies when it loads a primary zone (names checked as
+ * `fail`, in-zone integrity only: `-i local` never looks anything up outside the zone).
+ */
+export function namedCheckzone(program: string): ZoneChecker {
+  return {
+    program,
+    async check(domain, text) {
+      const dir = mkdtempSync(join(tmpdir(), "edgemanage-check-"));
+      const file = join(dir, `${domain}.zone`);
+      try {
+        writeFileSync(file, text);
+        return await new Promise<ZoneCheckResult>((resolve) => {
+          execFile(program, ["-k", "fail", "-i", "local", domain, file], { timeout: 30_000 }, (err, stdout, stderr) => {
+            if (!err) resolve({ ok: true });
+            else resolve({ ok: false, message: checkerMessage(`${stdout}\n${stderr}`, file) || err.message });
+          });
+        });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** `auto` checks when the program is present; `always` insists on it; `never` writes unchecked. */
+export function zoneCheckerFor(mode: ZoneCheckMode, configPath: string, path = process.env.PATH): ZoneChecker | null {
+  if (mode === "never") return null;
+  const program = findOnPath(PROGRAM, path);
+  if (program) return namedCheckzone(program);
+  if (mode === "always") {
+    throw new OperatorError(`${configPath}: zone_check is 'always' but ${PROGRAM} is not on PATH; install bind9-utils (Debian) or set zone_check: auto`, 2);
+  }
+  return null;
+}
+
+/**
+ * Checks every zone that is to be written; a zone the checker refuses is not written (its previous
+ * file stays in place and bind keeps serving it) and carries the checker's message.
+ */
+export async function checkPlans(plans: readonly ZonePlan[], checker: ZoneChecker | null): Promise<ZonePlan[]> {
+  const out: ZonePlan[] = [];
+  // One at a time: a run has few zones, and a burst of checker processes would compete with probing.
+  for (const p of plans) {
+    if (!checker || !p.write) {
+      out.push(p);
+      continue;
+    }
+    const r = await checker.check(p.domain, p.text);
+    out.push(r.ok ? p : { ...p, write: false, refused: r.message, reason: `refused by named-checkzone: ${r.message}; the previous file stays in place` });
+  }
+  return out;
+}
