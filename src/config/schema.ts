@@ -18,18 +18,18 @@ const commandList = z
   .nullish()
   .transform((v) => v ?? []);
 
-export const TestObjectSchema = z
-  .object({
-    host: z.string().min(1, { message: "expected the Host header / TLS SNI name of the test object" }),
-    port: z.number().int().min(1).max(65535).optional(),
-    proto: z.enum(["http", "https"]).default("http"),
-    uri: z.string().startsWith("/", { message: "expected a path starting with '/'" }),
-    local: path,
-    verify: z.boolean().default(true),
-    /** Upper bound on the bytes read from an edge; a larger body fails the probe. */
-    max_bytes: z.number().int().positive().default(10 * 1024 * 1024),
-  })
-  .transform((t) => ({ ...t, port: t.port ?? (t.proto === "https" ? 443 : 80) }));
+export const TestObjectFields = z.object({
+  host: z.string().min(1, { message: "expected the Host header / TLS SNI name of the test object" }),
+  port: z.number().int().min(1).max(65535).optional(),
+  proto: z.enum(["http", "https"]).default("http"),
+  uri: z.string().startsWith("/", { message: "expected a path starting with '/'" }),
+  local: path,
+  verify: z.boolean().default(true),
+  /** Upper bound on the bytes read from an edge; a larger body fails the probe. */
+  max_bytes: z.number().int().positive().default(10 * 1024 * 1024),
+});
+
+export const TestObjectSchema = TestObjectFields.transform((t) => ({ ...t, port: t.port ?? (t.proto === "https" ? 443 : 80) }));
 
 export const DnsSchema = z.object({
   ns_records: z.array(fqdn).min(1, { message: "expected at least one NS record" }),

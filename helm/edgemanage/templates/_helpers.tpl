@@ -1,0 +1,119 @@
+{{/* Names, truncated to what Kubernetes allows. */}}
+{{- define "edgemanage.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "edgemanage.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+A CronJob name may have 52 characters (the controller appends 11 for its Jobs). A longer
+"fullname-network" is cut and given a hash of the whole, so two networks never share a name.
+Call with (list $ctx $network).
+*/}}
+{{- define "edgemanage.cronjobName" -}}
+{{- $ctx := index . 0 }}
+{{- $full := printf "%s-%s" (include "edgemanage.fullname" $ctx) (index . 1) }}
+{{- if le (len $full) 52 }}
+{{- $full }}
+{{- else }}
+{{- printf "%s-%s" ($full | trunc 43 | trimSuffix "-") ($full | sha256sum | trunc 8) }}
+{{- end }}
+{{- end }}
+
+{{- define "edgemanage.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "edgemanage.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "edgemanage.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "edgemanage.labels" -}}
+helm.sh/chart: {{ include "edgemanage.chart" . }}
+{{ include "edgemanage.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "edgemanage.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "edgemanage.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "edgemanage.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+
+{{- define "edgemanage.bindImage" -}}
+{{- printf "%s:%s" .Values.bind.image.repository .Values.bind.image.tag }}
+{{- end }}
+
+{{- define "edgemanage.pvcName" -}}
+{{- default (printf "%s-zones" (include "edgemanage.fullname" .)) .Values.zones.persistence.existingClaim }}
+{{- end }}
+
+{{- define "edgemanage.rndcSecretName" -}}
+{{- default (printf "%s-rndc" (include "edgemanage.fullname" .)) .Values.bind.rndc.existingSecret }}
+{{- end }}
+
+{{/* Where things are inside the pods. */}}
+{{- define "edgemanage.dataDir" -}}/var/lib/edgemanage{{- end }}
+{{- define "edgemanage.zonesDir" -}}/var/lib/edgemanage/zones{{- end }}
+{{- define "edgemanage.servingDir" -}}/var/lib/bind/zones{{- end }}
+
+{{/* Every zone of every network, sorted, once each. */}}
+{{- define "edgemanage.allZones" -}}
+{{- $zones := list }}
+{{- range $name, $net := .Values.networks }}
+{{- $zones = concat $zones (keys $net.zones) }}
+{{- end }}
+{{- $zones | uniq | sortAlpha | join " " }}
+{{- end }}
+
+{{/*
+edgemanage.yaml: the operator's `config` with the settings the chart owns filled in. Relative paths
+are taken from the file's folder, /etc/edgemanage, where the ConfigMaps are projected.
+*/}}
+{{- define "edgemanage.configYaml" -}}
+{{- $c := deepCopy .Values.config }}
+{{- $to := deepCopy (.Values.config.testobject | default dict) }}
+{{- $_ := set $to "local" "testobject/object" }}
+{{- $_ := set $c "testobject" $to }}
+{{- $_ := set $c "edgelist_dir" "edges" }}
+{{- $_ := set $c "zonetemplate_dir" "zones" }}
+{{- $_ := set $c "canary_files" "canaries/{dnet}.yaml" }}
+{{- $_ := set $c "named_dir" (include "edgemanage.zonesDir" .) }}
+{{- $_ := set $c "lockfile" "/tmp/edgemanage.lock" }}
+{{- $_ := set $c "healthdata_store" "/tmp/healthdata" }}
+{{- $counts := dict }}
+{{- range $name, $net := .Values.networks }}
+{{- if $net.edgeCount }}{{ $_ := set $counts $name $net.edgeCount }}{{ end }}
+{{- end }}
+{{- $_ := set $c "dnet_edge_count" $counts }}
+{{- $s3 := .Values.state.s3 }}
+{{- if $s3.bucket }}
+{{- $_ := set $c "statefile" "/tmp/{dnet}.state" }}
+{{- $state := dict "backend" "s3" "bucket" $s3.bucket "key" $s3.key "region" $s3.region "force_path_style" $s3.forcePathStyle "on_unreadable" $s3.onUnreadable }}
+{{- if $s3.endpoint }}{{ $_ := set $state "endpoint" $s3.endpoint }}{{ end }}
+{{- $_ := set $c "state" $state }}
+{{- else }}
+{{- $_ := set $c "statefile" (printf "%s/state/{dnet}.state" (include "edgemanage.dataDir" .)) }}
+{{- $_ := set $c "state" (dict "backend" "file") }}
+{{- end }}
+{{- toYaml $c }}
+{{- end }}

@@ -1,0 +1,208 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import yaml from "js-yaml";
+import { SCHEMA_FILE, schemaText } from "../src/chart/generate.js";
+import { parseConfig } from "../src/config/load.js";
+import { CHART, type K8sObject, byKind, helm, named, template, validateObject } from "./support/k8s.js";
+import { ROOT } from "./support/tools.js";
+
+const VALUES = (name: string) => join(ROOT, "test/helm", `${name}.yaml`);
+const VALUES_FILES = ["two-networks", "s3-secret", "irsa", "bind-disabled", "existing-claim"];
+
+interface Container {
+  name: string;
+  command?: string[];
+  args?: string[];
+  env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
+  securityContext?: Record<string, unknown>;
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+  readinessProbe?: { exec?: { command: string[] } };
+  livenessProbe?: { exec?: { command: string[] } };
+}
+interface PodSpec {
+  containers: Container[];
+  initContainers?: Container[];
+  securityContext?: Record<string, unknown>;
+  serviceAccountName?: string;
+  volumes: { name: string; persistentVolumeClaim?: { claimName: string; readOnly?: boolean }; secret?: { secretName: string } }[];
+}
+interface CronJob extends K8sObject {
+  spec: {
+    schedule: string;
+    timeZone?: string;
+    concurrencyPolicy: string;
+    startingDeadlineSeconds: number;
+    successfulJobsHistoryLimit: number;
+    failedJobsHistoryLimit: number;
+    jobTemplate: { spec: { backoffLimit: number; activeDeadlineSeconds: number; ttlSecondsAfterFinished: number; template: { spec: PodSpec } } };
+  };
+}
+const pod = (cj: CronJob) => cj.spec.jobTemplate.spec.template.spec;
+const deploymentPod = (d: K8sObject) => (d as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
+const data = (cm: K8sObject) => (cm as unknown as { data: Record<string, string> }).data;
+
+describe("helm chart", () => {
+  test("helm lint --strict passes with the default values and with every example values file", async () => {
+    for (const f of [null, ...VALUES_FILES]) {
+      const r = await helm("lint", "--strict", CHART, ...(f ? ["-f", VALUES(f)] : []));
+      assert.equal(r.code, 0, `${f ?? "defaults"}: ${r.stdout}${r.stderr}`);
+    }
+  });
+
+  test("every rendered object is valid against the Kubernetes OpenAPI schemas and carries app.kubernetes.io labels", async () => {
+    for (const f of [null, ...VALUES_FILES]) {
+      const objs = await template(f ? [VALUES(f)] : []);
+      assert.ok(objs.length >= 4, `${f}: ${objs.length} objects`);
+      for (const o of objs) {
+        await assert.doesNotReject(validateObject(o), `${f ?? "defaults"}: ${o.kind}/${o.metadata.name}`);
+        for (const l of ["app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version", "app.kubernetes.io/managed-by"]) {
+          assert.ok(o.metadata.labels?.[l], `${o.kind}/${o.metadata.name} lacks ${l}`);
+        }
+      }
+    }
+  });
+
+  test("the OpenAPI validation really rejects a malformed object", async () => {
+    const [cj] = byKind(await template([VALUES("s3-secret")]), "CronJob") as CronJob[];
+    const broken = structuredClone(cj!);
+    (broken.spec as unknown as Record<string, unknown>).concurrencyPolicy = 7;
+    await assert.rejects(validateObject(broken), /concurrencyPolicy/);
+  });
+
+  test("one hardened CronJob per network, named within 52 characters", async () => {
+    const objs = await template([VALUES("two-networks")]);
+    const cronjobs = byKind(objs, "CronJob") as CronJob[];
+    // Too long for 52 characters: cut, and made unique by a hash of the whole name.
+    const long = "em-edgemanage-a-network-with-a-long-name-to-be-hashed1";
+    const hashed = `${long.slice(0, 43)}-${createHash("sha256").update(long).digest("hex").slice(0, 8)}`;
+    assert.deepEqual(cronjobs.map((c) => c.metadata.name).sort(), [hashed, "em-edgemanage-deflect"].sort());
+    for (const cj of cronjobs) {
+      assert.ok(cj.metadata.name.length <= 52, cj.metadata.name);
+      assert.equal(cj.spec.schedule, "* * * * *");
+      assert.equal(cj.spec.concurrencyPolicy, "Forbid");
+      assert.ok(cj.spec.startingDeadlineSeconds >= 10);
+      const job = cj.spec.jobTemplate.spec;
+      assert.ok(job.activeDeadlineSeconds < 60, "a run ends before the next is due");
+      assert.equal(job.backoffLimit, 0);
+      assert.ok(job.ttlSecondsAfterFinished > 0);
+      assert.ok(cj.spec.successfulJobsHistoryLimit <= 10 && cj.spec.failedJobsHistoryLimit <= 10);
+      const p = pod(cj);
+      assert.deepEqual(p.securityContext, { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } });
+      const [c] = p.containers;
+      assert.deepEqual(c!.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+      assert.deepEqual(c!.command, ["node", "/app/dist/src/cli/main.js"]);
+      assert.deepEqual(c!.args?.slice(0, 2), ["-A", cj.metadata.labels!["edgemanage/network"]]);
+      assert.ok(p.volumes.some((v) => v.name === "tmp"), "/tmp is an emptyDir for the lock");
+      assert.ok(c!.volumeMounts!.some((m) => m.mountPath === "/var/lib/edgemanage" && !m.readOnly), "the zone volume is writable");
+    }
+  });
+
+  test("the rendered edgemanage.yaml is a configuration the CLI accepts, with the chart's paths", async () => {
+    const objs = await template([VALUES("two-networks")]);
+    const text = data(named(objs, "ConfigMap", "em-edgemanage-config"))["edgemanage.yaml"]!;
+    const { config, unknownKeys } = parseConfig(text, "edgemanage.yaml");
+    assert.deepEqual(unknownKeys, []);
+    assert.equal(config.named_dir, "/var/lib/edgemanage/zones");
+    assert.equal(config.testobject.local, "testobject/object");
+    assert.deepEqual(config.dnet_edge_count, { deflect: 2 });
+    assert.equal(config.state.backend, "file");
+    const net = data(named(objs, "ConfigMap", "em-edgemanage-net-deflect"));
+    assert.equal(net.edges, "edge1.example.net\n192.0.2.10\n2001:db8::10\n");
+    assert.equal(net["zone.example.com"], "www\tIN\tCNAME\texample.com.\n");
+    assert.deepEqual(yaml.load(net["canaries.yaml"]!), { "example.com": "192.0.2.99" });
+  });
+
+  test("S3 state with an existing Secret: bucket in the config, credentials from the Secret", async () => {
+    const objs = await template([VALUES("s3-secret")]);
+    const { config } = parseConfig(data(named(objs, "ConfigMap", "em-edgemanage-config"))["edgemanage.yaml"]!, "edgemanage.yaml");
+    assert.deepEqual(config.state, { backend: "s3", bucket: "edgemanage-state", key: "edgemanage/{dnet}.state.json.gz", region: "us-east-1", endpoint: "https://minio.example.net", force_path_style: true, on_unreadable: "fail" });
+    const env = pod(byKind(objs, "CronJob")[0] as CronJob).containers[0]!.env!;
+    assert.deepEqual(
+      env.map((e) => [e.name, e.valueFrom?.secretKeyRef?.name, e.valueFrom?.secretKeyRef?.key]),
+      [
+        ["AWS_ACCESS_KEY_ID", "edgemanage-s3", "AWS_ACCESS_KEY_ID"],
+        ["AWS_SECRET_ACCESS_KEY", "edgemanage-s3", "AWS_SECRET_ACCESS_KEY"],
+      ],
+    );
+    assert.equal((named(objs, "ConfigMap", "em-edgemanage-testobject") as unknown as { binaryData: Record<string, string> }).binaryData.testobject, "ZWRnZW1hbmFnZSB0ZXN0IG9iamVjdAo=");
+  });
+
+  test("IRSA: the role annotation on the service account, no credentials in the pod, the test object from an existing ConfigMap", async () => {
+    const objs = await template([VALUES("irsa")]);
+    const sa = named(objs, "ServiceAccount", "em-edgemanage");
+    assert.equal(sa.metadata.annotations?.["eks.amazonaws.com/role-arn"], "arn:aws:iam::111122223333:role/edgemanage");
+    const cj = byKind(objs, "CronJob")[0] as CronJob;
+    assert.equal(cj.spec.timeZone, "Etc/UTC");
+    assert.equal(pod(cj).serviceAccountName, "em-edgemanage");
+    assert.equal(pod(cj).containers[0]!.env, undefined);
+    assert.ok(!objs.some((o) => o.metadata.name === "em-edgemanage-testobject"));
+    assert.match(JSON.stringify(pod(cj).volumes), /"name":"my-test-object","items":\[\{"key":"object.bin","path":"testobject\/object"\}\]/);
+  });
+
+  test("bind disabled: no bind objects; an existing claim and rndc Secret are used, not created", async () => {
+    const off = await template([VALUES("bind-disabled")]);
+    assert.deepEqual(off.map((o) => o.kind).sort(), ["ConfigMap", "ConfigMap", "ConfigMap", "CronJob", "PersistentVolumeClaim", "ServiceAccount"]);
+    const objs = await template([VALUES("existing-claim")]);
+    assert.ok(!byKind(objs, "PersistentVolumeClaim").length);
+    assert.ok(!byKind(objs, "Secret").length);
+    const bind = deploymentPod(named(objs, "Deployment", "em-edgemanage-bind"));
+    assert.deepEqual(bind.volumes.find((v) => v.name === "data")?.persistentVolumeClaim, { claimName: "shared-zones", readOnly: true });
+    assert.equal(bind.volumes.find((v) => v.name === "rndc-key")?.secret?.secretName, "my-rndc-key");
+    assert.equal(pod(byKind(objs, "CronJob")[0] as CronJob).volumes.find((v) => v.name === "data")?.persistentVolumeClaim?.claimName, "shared-zones");
+    const svc = named(objs, "Service", "em-edgemanage-dns") as unknown as { spec: { type: string; ports: { port: number; protocol: string; targetPort: string }[] } };
+    assert.equal(svc.spec.type, "LoadBalancer");
+    assert.deepEqual(svc.spec.ports.map((p) => `${p.port}/${p.protocol}->${p.targetPort}`), ["53/UDP->dns-udp", "53/TCP->dns-tcp"]);
+  });
+
+  test("the bind pod runs named non-root on an unprivileged port, with the zone volume read-only", async () => {
+    const objs = await template([VALUES("two-networks")]);
+    const p = deploymentPod(named(objs, "Deployment", "em-edgemanage-bind"));
+    assert.deepEqual(p.securityContext, { runAsNonRoot: true, runAsUser: 100, runAsGroup: 101, fsGroup: 101, seccompProfile: { type: "RuntimeDefault" } });
+    const namedC = p.containers.find((c) => c.name === "named")!;
+    assert.ok(!namedC.command!.includes("-u"), "named is not asked to drop privileges it does not have");
+    assert.deepEqual(namedC.readinessProbe?.exec?.command.slice(-1), ["ready"]);
+    for (const c of [...p.containers, ...p.initContainers!]) {
+      assert.deepEqual(c.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } }, c.name);
+      for (const m of c.volumeMounts ?? []) if (m.name === "data") assert.equal(m.readOnly, true, `${c.name} mounts the zone volume read-only`);
+    }
+    const conf = data(named(objs, "ConfigMap", "em-edgemanage-bind"))["named.conf"]!;
+    assert.match(conf, /listen-on port 5353 \{ any; \};/);
+    assert.match(conf, /controls \{\n\s+inet 127\.0\.0\.1 port 9530 allow \{ 127\.0\.0\.1; \} keys \{ "rndc-key"; \};/);
+    assert.deepEqual([...conf.matchAll(/zone "([^"]+)"/g)].map((m) => m[1]), ["example.com", "example.net", "example.org"]);
+    const key = Buffer.from((named(objs, "Secret", "em-edgemanage-rndc") as unknown as { data: Record<string, string> }).data["rndc.key"]!, "base64").toString();
+    assert.match(key, /^key "rndc-key" \{\n  algorithm hmac-sha256;\n  secret "[A-Za-z0-9+/=]{44}";\n\};\n$/);
+  });
+
+  test("the helm test hook asks the DNS Service for every zone's SOA", async () => {
+    const objs = await template([VALUES("two-networks")]);
+    const t = named(objs, "Pod", "em-edgemanage-test-dns");
+    assert.equal(t.metadata.annotations?.["helm.sh/hook"], "test");
+    const env = (t as unknown as { spec: PodSpec }).spec.containers[0]!.env!;
+    assert.deepEqual(Object.fromEntries(env.map((e) => [e.name, e.value])), { ZONES: "example.com example.net example.org", SERVER: "em-edgemanage-dns.dns.svc", PORT: "53" });
+  });
+
+  test("the schema refuses bad values with a readable message", async () => {
+    const cases: [string[], RegExp][] = [
+      [["--set", "networks=oops"], /at '\/networks': got string, want object/],
+      [["--set", "config.goodenuff=0.5"], /at '\/config': additional properties 'goodenuff' not allowed/],
+      [["--set", "config.named_dir=/zones"], /at '\/config': additional properties 'named_dir' not allowed/],
+      [["--set", "bind.port=53"], /at '\/bind\/port': minimum: got 53, want 1,024/],
+      [["--set-json", 'networks={"mynet":{"zones":{}}}'], /at '\/networks\/mynet': missing property 'edges'/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await helm("template", "em", CHART, ...args);
+      assert.notEqual(r.code, 0, args.join(" "));
+      assert.match(r.stderr, message, `${args.join(" ")}:\n${r.stderr}`);
+      console.log(`# helm template ${args.join(" ")} →\n#   ${r.stderr.trim().split("\n").join("\n#   ")}`);
+    }
+    const noObject = await helm("template", "em", CHART, "--set-json", 'networks={"mynet":{"edges":["192.0.2.1"],"zones":{}}}');
+    assert.match(noObject.stderr, /testObject: set content, contentBase64 or existingConfigMap/);
+  });
+
+  test("values.schema.json is generated from the CLI's zod schema and is up to date (npm run gen:chart)", () => {
+    assert.equal(readFileSync(SCHEMA_FILE, "utf8"), schemaText(), "helm/edgemanage/values.schema.json is stale: run npm run gen:chart");
+  });
+});
