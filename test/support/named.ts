@@ -5,7 +5,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { requireTool, run } from "./tools.js";
 
-async function freePort(): Promise<number> {
+/** The answer's records, sorted, as `dig +short` prints them, from a server on a loopback port. */
+export async function dig(port: number, name: string, type: string): Promise<string[]> {
+  requireTool("dig", "bind9-dnsutils");
+  const r = await run("dig", ["@127.0.0.1", "-p", String(port), "+short", "+norecurse", "+time=2", "+tries=1", name, type]);
+  if (r.code !== 0) throw new Error(`dig failed: ${r.stdout}${r.stderr}`);
+  return r.stdout.trim().split("\n").filter(Boolean).sort();
+}
+
+export async function freePort(): Promise<number> {
   const s = net.createServer();
   await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
   const { port } = s.address() as net.AddressInfo;
@@ -69,11 +77,8 @@ ${zones.map((z) => `zone "${z.name}" { type primary; file "${z.file}"; };`).join
     return ["rndc", "-s", "127.0.0.1", "-p", String(this.controlPort), "-k", this.keyFile, ...args].join(" ");
   }
 
-  async dig(name: string, type: string): Promise<string[]> {
-    requireTool("dig", "bind9-dnsutils");
-    const r = await run("dig", ["@127.0.0.1", "-p", String(this.port), "+short", "+norecurse", "+time=2", "+tries=1", name, type]);
-    if (r.code !== 0) throw new Error(`dig failed: ${r.stdout}${r.stderr}`);
-    return r.stdout.trim().split("\n").filter(Boolean).sort();
+  dig(name: string, type: string): Promise<string[]> {
+    return dig(this.port, name, type);
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,184 @@
+import assert from "node:assert/strict";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { EdgeSim, loopbackAddresses } from "./support/edge-sim.js";
+import { TEST_OBJECT } from "./support/fixture.js";
+import { type K8sObject, byKind, named, template } from "./support/k8s.js";
+import { dig, freePort } from "./support/named.js";
+import { type ImageStandIn, type PodObjects, type PodSim as PodSimT, type PodSpec, PodSim } from "./support/pod.js";
+import { PreconditionLayer, S3_ENV } from "./support/s3.js";
+import { ROOT, requireTool } from "./support/tools.js";
+
+/**
+ * The chart, end to end, without a cluster: the rendered CronJob's container and the rendered bind
+ * Deployment's containers run as a kubelet would run them (see support/pod.ts), over one zone
+ * volume, against loopback edges and s3rver; a real named answers dig.
+ */
+const IMAGES: Record<string, ImageStandIn> = {
+  // The edgemanage image: this checkout at /app, this Node.js as `node`, the Dockerfile's env.
+  edgemanage: {
+    env: { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NODE_ENV: "production" },
+    binds: [
+      [ROOT, "/app"],
+      [process.execPath, "/usr/local/bin/node"],
+    ],
+  },
+  // The bind image: Debian's named, rndc, named-checkzone and dig stand in for ISC's.
+  bind: { env: { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" }, binds: [] },
+};
+
+const podOf = (o: K8sObject): PodSpec => (o.kind === "CronJob" ? (o as unknown as { spec: { jobTemplate: { spec: { template: { spec: PodSpec } } } } }).spec.jobTemplate.spec.template.spec : (o as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec);
+
+function objectsOf(objs: K8sObject[], claims: Map<string, string>, extraSecrets: Record<string, Record<string, string>>): PodObjects {
+  const configMaps = new Map(byKind(objs, "ConfigMap").map((c) => [c.metadata.name, c as unknown as { data?: Record<string, string>; binaryData?: Record<string, string> }]));
+  const secrets = new Map(byKind(objs, "Secret").map((s) => [s.metadata.name, (s as unknown as { data: Record<string, string> }).data]));
+  for (const [name, data] of Object.entries(extraSecrets)) secrets.set(name, Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString("base64")])));
+  return { configMaps, secrets, claims };
+}
+
+/** What the bind pod's containers said, for a failure's message. */
+let diagnostics = () => "";
+
+async function waitFor<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<{ value: T; seconds: number }> {
+  const start = Date.now();
+  let value = await get();
+  while (!ok(value) && Date.now() - start < ms) {
+    await new Promise((r) => setTimeout(r, 200));
+    value = await get();
+  }
+  assert.ok(ok(value), `${what}: not within ${ms / 1000}s (last: ${JSON.stringify(value)})\n${diagnostics()}`);
+  return { value, seconds: (Date.now() - start) / 1000 };
+}
+
+describe("the chart end to end: CronJob pod, bind pod with its reloader, one zone volume", { timeout: 300_000 }, () => {
+  const edges = loopbackAddresses(4, 1100);
+  const [e1, e2, e3, e4] = edges as [string, string, string, string];
+  let sim: EdgeSim;
+  let s3: PreconditionLayer;
+  let claim: string;
+  let dnsPort: number;
+  let values: Record<string, unknown>;
+  let bindPod: PodSimT;
+  let named_: { proc: import("node:child_process").ChildProcess; log: () => string };
+  let reloader: { log: () => string };
+  const secrets = { "s3-credentials": { AWS_ACCESS_KEY_ID: S3_ENV.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: S3_ENV.AWS_SECRET_ACCESS_KEY } };
+  const apex = () => dig(dnsPort, "example.com", "A");
+
+  const render = async (zones: Record<string, string>) => {
+    values = { ...values, networks: { mynet: { edges, zones, edgeCount: 2 } } };
+    return template([values]);
+  };
+  /** One scheduled run: a fresh pod from the CronJob as rendered now. */
+  const cronRun = async (objs: K8sObject[]) => {
+    const pod = new PodSim(podOf(named(objs, "CronJob", "em-edgemanage-mynet")), objectsOf(objs, new Map([["em-edgemanage-zones", claim]]), secrets), IMAGES);
+    try {
+      return await pod.run("edgemanage", "edgemanage");
+    } finally {
+      await pod.remove();
+    }
+  };
+  const startBind = async (objs: K8sObject[]) => {
+    bindPod = new PodSim(podOf(named(objs, "Deployment", "em-edgemanage-bind")), objectsOf(objs, new Map([["em-edgemanage-zones", claim]]), {}), IMAGES);
+    const init = await bindPod.run("zones-init", "bind");
+    assert.equal(init.code, 0, init.stdout + init.stderr);
+    named_ = bindPod.start("named", "bind");
+    await waitFor("named answers", async () => (await bindPod.run("named", "bind", bindPod.container("named").livenessProbe!.exec!.command)).code, (c) => c === 0);
+    reloader = bindPod.start("reloader", "bind");
+    diagnostics = () => `named:\n${named_.log().slice(-3000)}\nreloader:\n${reloader.log().slice(-3000)}`;
+  };
+
+  before(async () => {
+    for (const [t, p] of [["unshare", "util-linux"], ["named", "bind9"], ["rndc", "bind9-utils"], ["named-checkzone", "bind9-utils"], ["dig", "bind9-dnsutils"]] as const) requireTool(t, p);
+    sim = await EdgeSim.start({ addresses: edges, body: TEST_OBJECT });
+    for (const [a, d] of [[e1, 0], [e2, 30], [e3, 80], [e4, 120]] as const) await sim.set(a, { kind: "ok", delayMs: d });
+    s3 = await PreconditionLayer.start(["state"]);
+    claim = mkdtempSync(join(tmpdir(), "em-claim-"));
+    chmodSync(claim, 0o755); // as a provisioner creates a volume's root
+    dnsPort = await freePort();
+    values = {
+      config: {
+        testobject: { host: "test.example.org", port: sim.port, proto: "http", uri: "/edgemanage.object", verify: false },
+        dns: { ns_records: ["ns1.example.net."], soa_nameserver: "ns1.example.net.", soa_mailbox: "hostmaster.example.net.", rotate_zones: ["www"] },
+        goodenough: 0.3,
+        edge_count: 2,
+        timeout: 2,
+        run_deadline: 10,
+        retry: 1,
+        zone_check: "always",
+      },
+      testObject: { contentBase64: TEST_OBJECT.toString("base64") },
+      state: { s3: { bucket: "state", endpoint: s3.endpoint, forcePathStyle: true }, existingSecret: "s3-credentials" },
+      // Runs here come seconds apart, not a minute: past the 30 s guard.
+      extraArgs: ["--force"],
+      bind: { port: dnsPort, rndc: { port: await freePort() }, reload: { intervalSeconds: 1 } },
+    };
+  });
+  after(async () => {
+    await bindPod?.remove();
+    await sim.close();
+    await s3.stop();
+    rmSync(claim, { recursive: true, force: true });
+  });
+
+  const good = { "example.com": "mail\tIN\tA\t192.0.2.25\n", "example.org": "@\tIN\tTXT\t\"first\"\n" };
+
+  test("bind starts before any run: named answers, nothing is served yet", async () => {
+    await startBind(await render(good));
+    assert.deepEqual(await apex(), []);
+  });
+
+  test("the first run publishes the two fastest edges; bind serves them within 10 s and is ready", async () => {
+    const r = await cronRun(await render(good));
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /"msg":"state saved"/);
+    assert.ok(s3.requests.some((x) => x.method === "PUT" && x.path === "/state/edgemanage/mynet.state.json.gz"), "the state went to the bucket");
+    const { seconds } = await waitFor("bind serves the live set", apex, (a) => a.join() === [e1, e2].sort().join());
+    console.log(`# first zones served ${seconds}s after the run ended`);
+    assert.deepEqual(await dig(dnsPort, "www.example.com", "A"), [e1, e2].sort());
+    assert.deepEqual(await dig(dnsPort, "example.org", "TXT"), ['"first"']);
+    const ready = await bindPod.run("named", "bind", bindPod.container("named").readinessProbe!.exec!.command);
+    assert.equal(ready.code, 0, ready.stdout + ready.stderr);
+    assert.match(reloader.log(), /zone example\.com: passed named-checkzone, now served/);
+  });
+
+  test("an edge starts failing: the next run replaces it and bind serves the new set within 10 s, without a restart", async () => {
+    await sim.set(e1, { kind: "refuse" });
+    const r = await cronRun(await render(good));
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const { seconds } = await waitFor("bind serves the new set", apex, (a) => a.join() === [e2, e3].sort().join());
+    console.log(`# new live set served ${seconds}s after the run ended`);
+    assert.equal(named_.proc.exitCode, null, "named was not restarted");
+  });
+
+  test("an invalid include file: the run exits 1 naming the zone, and bind keeps the previous answer", async () => {
+    await sim.set(e1, { kind: "ok" });
+    await sim.set(e2, { kind: "refuse" });
+    const r = await cronRun(await render({ ...good, "example.com": "broken IN A not-an-address\n" }));
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /zone example\.com refused by named-checkzone: .*bad dotted quad/);
+    // example.org has the new set (e1's mean still carries its failure, so e4 fills the place);
+    // example.com keeps its previous file and answer.
+    await waitFor("example.org moves on", () => dig(dnsPort, "example.org", "A"), (a) => a.join() === [e3, e4].sort().join());
+    assert.deepEqual(await apex(), [e2, e3].sort());
+    await sim.set(e2, { kind: "ok", delayMs: 30 });
+  });
+
+  test("a restarted bind pod serves the last good zones", async () => {
+    await bindPod.remove();
+    await startBind(await render(good));
+    await waitFor("served after restart", apex, (a) => a.join() === [e2, e3].sort().join());
+  });
+
+  test("the reloader refuses a bad zone file on the volume: it logs the checker's words and the last good version stays", async () => {
+    const file = join(claim, "zones", "example.com.zone");
+    const previous = readFileSync(file, "utf8");
+    writeFileSync(file, previous.replace(/\nmail\t.*\n/, "\nmail\tIN\tA\tnot-an-address\n"));
+    writeFileSync(join(claim, "zones", ".edgemanage.mynet.stamp"), `{"by":"hand"}\n`);
+    await waitFor("the reloader's refusal", async () => reloader.log(), (l) => /zone example\.com REJECTED, still serving the last good version: .*not-an-address.*bad dotted quad/.test(l));
+    assert.deepEqual(await apex(), [e2, e3].sort());
+    assert.deepEqual(await dig(dnsPort, "mail.example.com", "A"), ["192.0.2.25"]);
+    writeFileSync(file, previous);
+  });
+});
