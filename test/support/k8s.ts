@@ -46,7 +46,10 @@ export async function validateObject(obj: K8sObject): Promise<void> {
   const mod = (await import(`kubernetes-models/${obj.apiVersion}/${obj.kind}`)) as Record<string, new (o: unknown) => { validate(): void }>;
   const Model = mod[obj.kind];
   if (!Model) throw new Error(`kubernetes-models has no ${obj.apiVersion} ${obj.kind}`);
-  new Model(obj).validate();
+  // kustomize folds long base64 values over lines; the API server's decoder skips the newlines.
+  const data = obj.kind === "Secret" ? (obj as { data?: Record<string, string> }).data : undefined;
+  const normalised = data ? { ...obj, data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v.replace(/\n/g, "")])) } : obj;
+  new Model(normalised).validate();
 }
 
 export const byKind = (objs: K8sObject[], kind: string) => objs.filter((o) => o.kind === kind);
