@@ -184,6 +184,17 @@ describe("helm chart", () => {
     assert.deepEqual(Object.fromEntries(env.map((e) => [e.name, e.value])), { ZONES: "example.com example.net example.org", SERVER: "em-edgemanage-dns.dns.svc", PORT: "53" });
   });
 
+  test("NOTES.txt tells how to see the runs, a plan, the live set and the DNS service", async () => {
+    const r = await helm("install", "em", CHART, "--dry-run=client", "--namespace", "dns", "-f", VALUES("two-networks"));
+    assert.equal(r.code, 0, r.stderr);
+    const notes = r.stdout.slice(r.stdout.indexOf("NOTES:"));
+    assert.match(notes, /deflect: CronJob em-edgemanage-deflect, zones: example\.com, example\.org/);
+    assert.match(notes, /kubectl -n dns get jobs -l app\.kubernetes\.io\/instance=em,app\.kubernetes\.io\/component=prober/);
+    assert.match(notes, /create job --from=cronjob\/em-edgemanage-deflect plan-deflect/);
+    assert.match(notes, /dig @em-edgemanage-dns\.dns\.svc ZONE A/);
+    assert.match(notes, /helm test em -n dns/);
+  });
+
   test("the schema refuses bad values with a readable message", async () => {
     const cases: [string[], RegExp][] = [
       [["--set", "networks=oops"], /at '\/networks': got string, want object/],

@@ -52,7 +52,7 @@ async function waitFor<T>(what: string, get: () => Promise<T>, ok: (v: T) => boo
   return { value, seconds: (Date.now() - start) / 1000 };
 }
 
-describe("the chart end to end: CronJob pod, bind pod with its reloader, one zone volume", { timeout: 300_000 }, () => {
+describe("the chart end to end: two networks' CronJob pods, the bind pod with its reloader, one zone volume", { timeout: 300_000 }, () => {
   const edges = loopbackAddresses(4, 1100);
   const [e1, e2, e3, e4] = edges as [string, string, string, string];
   let sim: EdgeSim;
@@ -67,12 +67,12 @@ describe("the chart end to end: CronJob pod, bind pod with its reloader, one zon
   const apex = () => dig(dnsPort, "example.com", "A");
 
   const render = async (zones: Record<string, string>) => {
-    values = { ...values, networks: { mynet: { edges, zones, edgeCount: 2 } } };
+    values = { ...values, networks: { mynet: { edges, zones, edgeCount: 2 }, othernet: { edges: [e3, e4], zones: { "example.info": "" }, edgeCount: 1 } } };
     return template([values]);
   };
   /** One scheduled run: a fresh pod from the CronJob as rendered now. */
-  const cronRun = async (objs: K8sObject[]) => {
-    const pod = new PodSim(podOf(named(objs, "CronJob", "em-edgemanage-mynet")), objectsOf(objs, new Map([["em-edgemanage-zones", claim]]), secrets), IMAGES);
+  const cronRun = async (objs: K8sObject[], network = "mynet") => {
+    const pod = new PodSim(podOf(named(objs, "CronJob", `em-edgemanage-${network}`)), objectsOf(objs, new Map([["em-edgemanage-zones", claim]]), secrets), IMAGES);
     try {
       return await pod.run("edgemanage", "edgemanage");
     } finally {
@@ -112,7 +112,8 @@ describe("the chart end to end: CronJob pod, bind pod with its reloader, one zon
       state: { s3: { bucket: "state", endpoint: s3.endpoint, forcePathStyle: true }, existingSecret: "s3-credentials" },
       // Runs here come seconds apart, not a minute: past the 30 s guard.
       extraArgs: ["--force"],
-      bind: { port: dnsPort, rndc: { port: await freePort() }, reload: { intervalSeconds: 1 } },
+      // The Service's port is named's own here: no kube-proxy stands between them.
+      bind: { port: dnsPort, service: { port: dnsPort }, rndc: { port: await freePort() }, reload: { intervalSeconds: 1 } },
     };
   });
   after(async () => {
@@ -138,9 +139,27 @@ describe("the chart end to end: CronJob pod, bind pod with its reloader, one zon
     console.log(`# first zones served ${seconds}s after the run ended`);
     assert.deepEqual(await dig(dnsPort, "www.example.com", "A"), [e1, e2].sort());
     assert.deepEqual(await dig(dnsPort, "example.org", "TXT"), ['"first"']);
+    // The second network's CronJob writes its own zone to the same volume; the same bind serves it.
+    const other = await cronRun(await render(good), "othernet");
+    assert.equal(other.code, 0, other.stdout + other.stderr);
+    await waitFor("bind serves the second network", () => dig(dnsPort, "example.info", "A"), (a) => a.join() === e3);
     const ready = await bindPod.run("named", "bind", bindPod.container("named").readinessProbe!.exec!.command);
     assert.equal(ready.code, 0, ready.stdout + ready.stderr);
     assert.match(reloader.log(), /zone example\.com: passed named-checkzone, now served/);
+  });
+
+  test("helm test: the rendered test pod finds every zone's SOA through the DNS Service", async () => {
+    const objs = await render(good);
+    const testPod = new PodSim((named(objs, "Pod", "em-edgemanage-test-dns") as unknown as { spec: PodSpec }).spec, objectsOf(objs, new Map(), {}), IMAGES, { "em-edgemanage-dns.dns.svc": "127.0.0.1" });
+    try {
+      const r = await testPod.run("dig", "bind");
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /^example\.com SOA ns1\.example\.net\. hostmaster\.example\.net\. \d+ /m);
+      assert.match(r.stdout, /^example\.org SOA /m);
+      assert.match(r.stdout, /^example\.info SOA /m);
+    } finally {
+      await testPod.remove();
+    }
   });
 
   test("an edge starts failing: the next run replaces it and bind serves the new set within 10 s, without a restart", async () => {

@@ -80,6 +80,8 @@ export class PodSim {
     readonly spec: PodSpec,
     private readonly objects: PodObjects,
     private readonly images: Record<string, ImageStandIn>,
+    /** Name → address lines added to the container's /etc/hosts: what cluster DNS would answer for a Service. */
+    private readonly hosts: Record<string, string> = {},
   ) {
     requireTool("unshare", "util-linux");
     for (const v of spec.volumes ?? []) this.volumeDirs.set(v.name, this.materialise(v));
@@ -176,6 +178,7 @@ export class PodSim {
     const sc = this.spec.securityContext ?? {};
     const lines = ["set -eu", `R=${q(root)}`, 'mkdir -p "$R"', 'cp -a /etc "$R/etc"', 'mkdir -p "$R/dev" "$R/proc" "$R/tmp" "$R/run" "$R/var"'];
     for (const d of SYSTEM) lines.push(`if [ -L /${d} ]; then cp -P /${d} "$R/${d}"; elif [ -d /${d} ]; then mkdir -p "$R/${d}"; fi`);
+    for (const [name, address] of Object.entries(this.hosts)) lines.push(`echo ${q(`${address} ${name}`)} >>"$R/etc/hosts"`);
     const mounts = (c.volumeMounts ?? []).map((m) => ({ host: this.volumeDirs.get(m.name)!, path: m.mountPath, ro: !!m.readOnly }));
     for (const m of mounts) lines.push(`mkdir -p "$R"${q(m.path)}`);
     // Mount points of the image's own files: in the root while it is writable, or, under a system
