@@ -199,5 +199,6 @@ describe("the chart end to end: two networks' CronJob pods, the bind pod with it
     assert.deepEqual(await apex(), [e2, e3].sort());
     assert.deepEqual(await dig(dnsPort, "mail.example.com", "A"), ["192.0.2.25"]);
     writeFileSync(file, previous);
+    console.log(reloader.log().trim().replace(/^/gm, "# reloader: "));
   });
 });

@@ -34,7 +34,7 @@ sync_zone() {
     return 0
   fi
   mv -f "$tmp" "$bad"
-  log "zone $z REJECTED, still serving the last good version: $(printf '%s' "$out" | sed "s#$tmp#$z.zone#g" | tr '\n' ' ')"
+  log "zone $z REJECTED, still serving the last good version: $(printf '%s\n' "$out" | sed "s#$tmp#$z.zone#g" | grep -v 'not loaded due to errors' | awk 'NR > 1 { printf "; " } { printf "%s", $0 }')"
   return 1
 }
 
