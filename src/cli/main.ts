@@ -10,12 +10,16 @@ import { OperatorError, errorMessage } from "../util/errors.js";
 import { makeLogger } from "../util/log.js";
 import { edgeConf, EDGE_CONF_USAGE } from "./edge-conf.js";
 import { IMPORT_USAGE, importClassic } from "./import.js";
+import { CHECK_USAGE, check } from "./check.js";
+import { QUERY_USAGE, query } from "./query.js";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 export const USAGE = `usage: edgemanage -A DNET [-c CONFIG] [-n] [-v] [--force] [--force-update] [--daemonise]
        edgemanage edge-conf -A DNET [-c CONFIG] --mode MODE [--comment TEXT] EDGE...
        edgemanage import -A DNET [-c CONFIG] [--statefile PATH] [--healthdata DIR] [--overwrite]
+       edgemanage query -A DNET [-c CONFIG] [--health H] [--state S] [--mode M] [--format F] [--history EDGE]
+       edgemanage check integrity|latency|rotation|freshness -A DNET [--config CONFIG] [-w N] [-c N]
        edgemanage --version | --help
 
 Probe every edge of network DNET, choose the healthiest, write the bind zones.
@@ -86,6 +90,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (argv[0] === "edge-conf") return await edgeConf(argv.slice(1));
     if (argv[0] === "import") return await importClassic(argv.slice(1));
+    if (argv[0] === "query") return await query(argv.slice(1));
+    if (argv[0] === "check") return await check(argv.slice(1));
     return await runMain(argv);
   } catch (err) {
     if (err instanceof OperatorError) {
@@ -94,7 +100,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     const code = (err as { code?: string }).code;
     if (code?.startsWith("ERR_PARSE_ARGS")) {
-      const usage = argv[0] === "edge-conf" ? EDGE_CONF_USAGE : argv[0] === "import" ? IMPORT_USAGE : USAGE;
+      const usages: Record<string, string> = { "edge-conf": EDGE_CONF_USAGE, import: IMPORT_USAGE, query: QUERY_USAGE, check: CHECK_USAGE };
+      const usage = usages[argv[0] ?? ""] ?? USAGE;
       process.stderr.write(`edgemanage: ${(err as Error).message}\n${usage}`);
       return 2;
     }

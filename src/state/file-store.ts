@@ -47,6 +47,8 @@ export class FileStateStore implements StateStore {
     /** Asked only when a classic state file is found: most runs never need the edge list here. */
     private readonly classic: () => ClassicSource,
     private readonly log: Logger,
+    /** Operator tools only read: an unreadable file is an error for them, never moved aside. */
+    private readonly readOnly = false,
   ) {}
 
   describe(): string {
@@ -75,6 +77,7 @@ export class FileStateStore implements StateStore {
       return { ...base, state: decodeState(text) };
     } catch (err) {
       if (err instanceof StateDecodeError && err.kind === "newer") throw new StateStoreError(`${this.file}: ${err.message}`, "newer");
+      if (this.readOnly) throw new StateStoreError(`${this.file}: the state file is unreadable (${errorMessage(err)})`, "unreadable");
       const aside = `${this.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, "-")}`;
       renameSync(this.file, aside);
       this.log.error({ statefile: this.file, keptAs: aside, err: errorMessage(err) }, "state file is unreadable: kept aside, continuing with an empty history");

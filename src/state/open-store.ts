@@ -10,7 +10,7 @@ export function classicSource(s: NetworkSettings, healthdataStore = s.healthdata
 }
 
 /** The store named by the `state` section of the configuration. */
-export async function openStore(s: NetworkSettings, log: Logger): Promise<StateStore> {
+export async function openStore(s: NetworkSettings, log: Logger, readOnly = false): Promise<StateStore> {
   const st = s.config.state;
   if (st.backend === "s3") {
     // Loaded only when used: the AWS SDK is most of the start-up time of a run.
@@ -28,5 +28,5 @@ export async function openStore(s: NetworkSettings, log: Logger): Promise<StateS
       log,
     );
   }
-  return new FileStateStore(s.statefile, () => classicSource(s), log);
+  return new FileStateStore(s.statefile, () => classicSource(s), log, readOnly);
 }

@@ -1,0 +1,57 @@
+import { parseArgs } from "node:util";
+import { DEFAULT_CONFIG_PATH, loadSettings } from "../config/load.js";
+import { CHECKS, type CheckName, DEFAULT_THRESHOLDS, formatCheck, runCheck } from "../ops/checks.js";
+import { readState } from "../ops/read-state.js";
+import { errorMessage } from "../util/errors.js";
+import { toolLogger } from "../util/log.js";
+
+export const CHECK_USAGE = `usage: edgemanage check integrity|latency|rotation|freshness -A DNET [--config CONFIG]
+                        [-w WARNING] [-c CRITICAL] [--all] [-v]
+
+Nagios checks of network DNET from its state (file or S3): one status line, then perfdata; exit 0 OK,
+1 WARNING, 2 CRITICAL, 3 UNKNOWN. Note: -c is the critical threshold here, as Nagios has it; the
+configuration is --config (default ${DEFAULT_CONFIG_PATH}).
+
+  integrity   edges that served a wrong test object in the last run   (default -w 1 -c 3)
+  latency     mean fetch time of the live edges (--all: every edge), s (default -w 1 -c 2)
+  rotation    live-set changes in the last hour                        (default -w 3 -c 6)
+  freshness   seconds since the last completed run                     (default -w 180 -c 600)
+`;
+
+/** Every failure is UNKNOWN with its reason, on one line: a check never prints a stack trace. */
+export async function check(argv: string[]): Promise<number> {
+  const name = argv[0] as CheckName;
+  if (argv[0] === "-h" || argv[0] === "--help") return process.stdout.write(CHECK_USAGE), 0;
+  const label = (CHECKS as readonly string[]).includes(argv[0] ?? "") ? name.toUpperCase() : "CHECK";
+  try {
+    if (label === "CHECK") throw new Error(`name a check: ${CHECKS.join(", ")}`);
+    const { values } = parseArgs({
+      args: argv.slice(1),
+      options: {
+        dnet: { type: "string", short: "A" },
+        config: { type: "string", default: DEFAULT_CONFIG_PATH },
+        warning: { type: "string", short: "w" },
+        critical: { type: "string", short: "c" },
+        all: { type: "boolean", default: false },
+        verbose: { type: "boolean", short: "v", default: false },
+      },
+    });
+    if (!values.dnet) throw new Error("-A/--dnet NAME is required");
+    const threshold = (flag: string, v: string | undefined, fallback: number) => {
+      if (v === undefined) return fallback;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0) throw new Error(`${flag} must be a number of at least 0`);
+      return n;
+    };
+    const d = DEFAULT_THRESHOLDS[name];
+    const t = { warning: threshold("-w", values.warning, d.warning), critical: threshold("-c", values.critical, d.critical) };
+    const settings = loadSettings(values.config, values.dnet);
+    const { state } = await readState(settings, toolLogger(values.verbose));
+    const r = runCheck(name, state, Date.now() / 1000, t, values.all);
+    process.stdout.write(formatCheck(name, settings.dnet, r));
+    return r.status;
+  } catch (err) {
+    process.stdout.write(`EDGEMANAGE ${label} UNKNOWN - ${errorMessage(err).split("\n")[0]}\n`);
+    return 3;
+  }
+}
