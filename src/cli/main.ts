@@ -3,11 +3,15 @@ import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { COMMON_OPTIONS } from "./options.js";
-import { DEFAULT_CONFIG_PATH, loadSettings } from "../config/load.js";
-import { runOnce } from "../run/run.js";
+import { DEFAULT_CONFIG_PATH, type NetworkSettings, loadSettings } from "../config/load.js";
+import { buildRegistry } from "../metrics/registry.js";
+import { MetricsServer, publish } from "../metrics/publish.js";
+import { newReport } from "../metrics/report.js";
+import { type RunOptions, runOnce } from "../run/run.js";
+import type { StateStore } from "../state/store.js";
 import { openStore } from "../state/open-store.js";
 import { OperatorError, errorMessage } from "../util/errors.js";
-import { makeLogger } from "../util/log.js";
+import { type Logger, makeLogger } from "../util/log.js";
 import { edgeConf, EDGE_CONF_USAGE } from "./edge-conf.js";
 import { IMPORT_USAGE, importClassic } from "./import.js";
 import { CHECK_USAGE, check } from "./check.js";
@@ -62,28 +66,53 @@ async function runMain(argv: string[]): Promise<number> {
   process.once("SIGINT", () => onSignal("SIGINT"));
   const opts = { dryRun: values["dry-run"], force: values.force, forceUpdate: values["force-update"], signal: stop.signal };
   const store = await openStore(settings, log);
-  if (!values.daemonise) {
-    const started = performance.now();
-    const r = await runOnce(settings, store, opts, log, (t) => process.stdout.write(t));
-    log.info({ seconds: Math.round(performance.now() - started) / 1000, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024), exitCode: r.exitCode }, "run finished");
-    return r.exitCode;
-  }
+  if (!values.daemonise) return runAndReport(settings, store, opts, log, null);
   // In the foreground: containers and systemd supervise; there is no fork.
+  const server = new MetricsServer(3 * settings.config.run_frequency);
+  const at = await server.listen(settings.config.metrics.listen);
+  log.info({ listen: at }, `serving /metrics and /healthz on ${at}`);
   let exitCode = 0;
-  while (!stop.signal.aborted) {
-    try {
-      exitCode = (await runOnce(settings, store, { ...opts, force: true }, log, (t) => process.stdout.write(t))).exitCode;
-    } catch (err) {
-      if (stop.signal.aborted) break;
-      exitCode = 1;
-      log.error({ err: errorMessage(err) }, "run failed; trying again next period");
+  try {
+    while (!stop.signal.aborted) {
+      try {
+        exitCode = await runAndReport(settings, store, { ...opts, force: true }, log, server);
+      } catch (err) {
+        if (stop.signal.aborted) break;
+        exitCode = 1;
+        log.error({ err: errorMessage(err) }, "run failed; trying again next period");
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, settings.config.run_frequency * 1000);
+        stop.signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+      });
     }
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, settings.config.run_frequency * 1000);
-      stop.signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
-    });
+  } finally {
+    await server.close();
   }
   return stop.signal.aborted ? 0 : exitCode;
+}
+
+/** One run, then its metrics (textfile, Pushgateway, /metrics): published whatever the outcome, never changing it. */
+async function runAndReport(settings: NetworkSettings, store: StateStore, opts: RunOptions, log: Logger, server: MetricsServer | null): Promise<number> {
+  const report = newReport(settings.dnet);
+  const started = performance.now();
+  let exitCode = 1;
+  let failure: unknown = null;
+  try {
+    exitCode = (await runOnce(settings, store, { ...opts, report }, log, (t) => process.stdout.write(t))).exitCode;
+  } catch (err) {
+    failure = err;
+    exitCode = err instanceof OperatorError ? err.exitCode : 1;
+  }
+  const end = { now: Date.now() / 1000, durationSeconds: Math.round(performance.now() - started) / 1000, exitCode };
+  if (!opts.dryRun) {
+    const registry = buildRegistry(report, end);
+    await publish(settings.config.metrics, settings.dnet, registry, log);
+    await server?.update(registry, end.now);
+  }
+  log.info({ seconds: end.durationSeconds, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024), exitCode }, "run finished");
+  if (failure !== null) throw failure;
+  return exitCode;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -58,6 +58,18 @@ export const StateConfigSchema = z
     path: ["bucket"],
   });
 
+export const MetricsSchema = z.object({
+  /** Pushgateway base URL, e.g. http://pushgateway.monitoring:9091 */
+  pushgateway: z.string().url().nullish(),
+  /** node-exporter textfile collector file, e.g. /var/lib/node_exporter/edgemanage.prom */
+  textfile: path.nullish(),
+  /** With --daemonise: where /metrics and /healthz are served. */
+  listen: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:]*):\d{1,5}$/, { message: "expected HOST:PORT, e.g. 0.0.0.0:9464" }).default("0.0.0.0:9464"),
+  job: z.string().min(1).default("edgemanage"),
+  /** Seconds a push may take: a slow Pushgateway never delays the run beyond this. */
+  push_timeout: z.number().positive().max(10).default(2),
+});
+
 export const ConfigSchema = z.object({
   testobject: TestObjectSchema,
   dns: DnsSchema,
@@ -94,6 +106,7 @@ export const ConfigSchema = z.object({
   fetch_history: z.number().int().min(10).max(100000).default(2000),
   /** Check every rendered zone with named-checkzone before writing it: `auto` when the program is on PATH. */
   zone_check: z.enum(ZONE_CHECK_MODES).default("auto"),
+  metrics: MetricsSchema.default({ listen: "0.0.0.0:9464", job: "edgemanage", push_timeout: 2 }),
   state: StateConfigSchema.default({
     backend: "file",
     key: "edgemanage/{dnet}.state.json.gz",

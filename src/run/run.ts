@@ -13,6 +13,8 @@ import { writeFileAtomic } from "../util/fs.js";
 import { lineDiff } from "../zone/diff.js";
 import { checkPlans, zoneCheckerFor } from "../zone/check.js";
 import { DEFAULT_TEMPLATE_URL, type ZonePlan, planZones } from "../zone/render.js";
+import type { RunReport } from "../metrics/report.js";
+import { StateStoreError } from "../state/store.js";
 import { runCommands } from "./commands.js";
 import { acquireLock } from "./lock.js";
 import { resolveHosts } from "./resolve.js";
@@ -23,6 +25,8 @@ export interface RunOptions {
   forceUpdate: boolean;
   /** Aborted on SIGTERM: open probes stop and the run ends before writing anything. */
   signal?: AbortSignal;
+  /** Filled in as the run goes, for the metrics. */
+  report?: RunReport;
 }
 
 export interface RunResult {
@@ -150,6 +154,7 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
       },
     );
     if (opts.signal?.aborted) throw new OperatorError(`network ${s.dnet}: interrupted while probing; nothing was written`, 143);
+    if (opts.report) Object.assign(opts.report, { observations, wanted: s.edgeCount });
     const failed = [...observations].filter(([, o]) => o.outcome !== "ok");
     log.info({ probed: observations.size, failed: failed.length, seconds: (Date.now() - started) / 1000 }, "probing done");
     for (const [addr, o] of failed) if (o.outcome === "checksum") log.error({ edge: addr, detail: o.detail }, "verification failure: wrong test object");
@@ -188,6 +193,7 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
       missing: new Set([...includes.keys()].filter((d) => !existsSync(join(s.namedDir, `${d}.zone`)))),
     });
     const zones = await checkPlans(planned, checker);
+    if (opts.report) Object.assign(opts.report, { decision, zones });
     const refused = zones.filter((z) => z.refused !== undefined);
     for (const z of refused) log.error({ zone: z.domain, checker: checker?.program, message: z.refused }, `zone ${z.domain} refused by named-checkzone: ${z.refused}; its previous file stays in place`);
     const liveText = decision.live.length ? `${decision.live.join("\n")}\n` : null;
@@ -199,7 +205,7 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
       print(formatPlan(s, decision, zones, liveListChange, loaded.source));
       return { exitCode: refused.length ? 1 : 0, decision, zones, written: [] };
     }
-    return await apply(s, store, loaded, decision, zones, liveText, liveCurrent, log);
+    return await apply(s, store, loaded, decision, zones, liveText, liveCurrent, log, opts.report);
   } finally {
     release();
   }
@@ -226,6 +232,7 @@ async function apply(
   liveText: string | null,
   liveCurrent: string | null,
   log: Logger,
+  report: RunReport | undefined,
 ): Promise<RunResult> {
   const c = s.config;
   let exitCode = zones.some((z) => z.refused !== undefined) ? 1 : 0;
@@ -257,10 +264,13 @@ async function apply(
       log.error({ file: s.liveList, err: errorMessage(err) }, "live list could not be written; fix live_list");
     }
   }
+  if (report) report.written = written;
   try {
     await store.save({ ...decision.state, zones: zoneRecords }, loaded);
+    if (report) report.stateSave = "saved";
     log.info({ state: store.describe() }, "state saved");
   } catch (err) {
+    if (report) report.stateSave = err instanceof StateStoreError && err.outcome === "conflict" ? "lost_race" : "failed";
     log.error({ state: store.describe(), err: errorMessage(err) }, "state NOT saved");
     throw err;
   } finally {

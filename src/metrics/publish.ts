@@ -1,0 +1,93 @@
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import type { Logger } from "pino";
+import { Pushgateway, type Registry } from "prom-client";
+import { errorMessage } from "../util/errors.js";
+import { writeFileAtomic } from "../util/fs.js";
+import { mergeExposition } from "./exposition.js";
+
+export interface MetricsSettings {
+  pushgateway?: string | null;
+  textfile?: string | null;
+  job: string;
+  push_timeout: number;
+}
+
+/**
+ * Pushes with POST (pushAdd), grouped by job and network: only the families this run reports are
+ * replaced. Bounded by `push_timeout`; a Pushgateway that is down or slow is logged, never fatal.
+ */
+export async function push(url: string, job: string, dnet: string, registry: Registry, timeoutSeconds: number, log: Logger): Promise<void> {
+  const ms = timeoutSeconds * 1000;
+  const gateway = new Pushgateway(url, { timeout: ms, signal: AbortSignal.timeout(ms) }, registry);
+  try {
+    await gateway.pushAdd({ jobName: job, groupings: { dnet } });
+    log.info({ pushgateway: url, job, dnet }, "metrics pushed");
+  } catch (err) {
+    log.error({ pushgateway: url, err: errorMessage(err) }, `metrics not pushed (the run's outcome is unchanged): ${errorMessage(err)}`);
+  }
+}
+
+/** The node-exporter textfile: written atomically (write + rename), merged with the previous file. */
+export function writeTextfile(file: string, text: string, log: Logger): void {
+  let previous = "";
+  try {
+    previous = readFileSync(file, "utf8");
+  } catch {
+    // first write
+  }
+  try {
+    writeFileAtomic(file, mergeExposition(previous, text));
+    log.info({ textfile: file }, "metrics textfile written");
+  } catch (err) {
+    log.error({ textfile: file, err: errorMessage(err) }, "metrics textfile not written; fix metrics.textfile");
+  }
+}
+
+export async function publish(m: MetricsSettings, dnet: string, registry: Registry, log: Logger): Promise<void> {
+  const text = await registry.metrics();
+  if (m.textfile) writeTextfile(m.textfile, text, log);
+  if (m.pushgateway) await push(m.pushgateway, m.job, dnet, registry, m.push_timeout, log);
+}
+
+/**
+ * With --daemonise: the last runs' metrics on /metrics and liveness on /healthz (200 while the last
+ * completed run is younger than `staleAfter` seconds, 503 after).
+ */
+export class MetricsServer {
+  private text = "";
+  private lastRunEnd: number | null = null;
+  private readonly server: http.Server;
+
+  constructor(private readonly staleAfter: number) {
+    this.server = http.createServer((req, res) => {
+      if (req.url === "/metrics") {
+        res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(this.text);
+      } else if (req.url === "/healthz") {
+        const age = this.lastRunEnd === null ? null : Date.now() / 1000 - this.lastRunEnd;
+        const ok = age !== null && age < this.staleAfter;
+        res.writeHead(ok ? 200 : 503, { "content-type": "text/plain" }).end(ok ? `ok: last run ended ${Math.round(age)}s ago\n` : `stale: ${age === null ? "no run has ended yet" : `last run ended ${Math.round(age)}s ago`}\n`);
+      } else res.writeHead(404).end("not found: /metrics, /healthz\n");
+    });
+  }
+
+  async listen(address: string): Promise<string> {
+    const i = address.lastIndexOf(":");
+    const host = address.slice(0, i).replace(/^\[|\]$/g, "") || "0.0.0.0";
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(Number(address.slice(i + 1)), host, () => resolve());
+    });
+    const a = this.server.address() as { address: string; port: number };
+    return `${a.address}:${a.port}`;
+  }
+
+  async update(registry: Registry, runEnd: number): Promise<void> {
+    this.text = mergeExposition(this.text, await registry.metrics());
+    this.lastRunEnd = runEnd;
+  }
+
+  close(): Promise<void> {
+    return new Promise((r) => this.server.close(() => r()));
+  }
+}

@@ -1,0 +1,62 @@
+import { Gauge, Registry } from "prom-client";
+import { JUDGEMENTS, MODES } from "../state/schema.js";
+import { type RunEnd, type RunReport, SAVE_OUTCOMES } from "./report.js";
+
+/** Families every run reports, whatever happened; the others only when the run got that far. */
+export const RUN_FAMILIES = ["edgemanage_run_duration_seconds", "edgemanage_run_exit_code", "edgemanage_run_success", "edgemanage_last_run_timestamp_seconds", "edgemanage_state_save"] as const;
+export const SUCCESS_FAMILY = "edgemanage_last_success_timestamp_seconds";
+
+/**
+ * The run as Prometheus metrics. Names follow the naming guide (prefix, base units); every series
+ * carries `dnet`, and per-edge label values are bounded by the edge list.
+ */
+export function buildRegistry(report: RunReport, end: RunEnd): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ dnet: report.dnet });
+  const gauge = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: [registry] });
+  const success = end.exitCode === 0;
+
+  gauge("edgemanage_run_duration_seconds", "Wall time of the last run.").set(end.durationSeconds);
+  gauge("edgemanage_run_exit_code", "Exit code of the last run (0 completed, 1 failed, 2 operator error, 143 interrupted).").set(end.exitCode);
+  gauge("edgemanage_run_success", "1 when the last run completed with exit code 0.").set(success ? 1 : 0);
+  gauge("edgemanage_last_run_timestamp_seconds", "When the last run ended, success or not.").set(end.now);
+  const save = gauge("edgemanage_state_save", "Outcome of the last run's state save (one series per outcome, 1 for the one that happened).", ["outcome"]);
+  for (const o of SAVE_OUTCOMES) save.set({ outcome: o }, o === report.stateSave ? 1 : 0);
+  if (success) gauge("edgemanage_last_success_timestamp_seconds", "When the last successful run ended.").set(end.now);
+
+  if (report.observations) {
+    const failures = gauge("edgemanage_probe_failures", "Probes of the last run that failed, by outcome.", ["outcome"]);
+    const counts = new Map<string, number>();
+    for (const o of report.observations.values()) if (o.outcome !== "ok") counts.set(o.outcome, (counts.get(o.outcome) ?? 0) + 1);
+    for (const outcome of ["timeout", "deadline", "refused", "http_error", "checksum", "too_large", "error"]) failures.set({ outcome }, counts.get(outcome) ?? 0);
+  }
+  const d = report.decision;
+  if (d) {
+    const live = new Set(d.live);
+    const lastFetch = gauge("edgemanage_edge_last_fetch_seconds", "The edge's fetch time in the last run (the failure value when it failed).", ["edge"]);
+    const windowMean = gauge("edgemanage_edge_window_mean_seconds", "Mean fetch time of the edge over the last 300 s.", ["edge"]);
+    const health = gauge("edgemanage_edge_health", "The edge's judgement in the last run (one series per judgement, 1 for the current one).", ["edge", "judgement"]);
+    const liveFlag = gauge("edgemanage_edge_live", "1 when the edge is published.", ["edge"]);
+    const mode = gauge("edgemanage_edge_mode", "The operator's mode of the edge (one series per mode, 1 for the current one).", ["edge", "mode"]);
+    for (const [edge, v] of d.verdicts) {
+      if (v.last !== null) lastFetch.set({ edge }, v.last);
+      if (v.windowAverage !== null) windowMean.set({ edge }, v.windowAverage);
+      for (const j of JUDGEMENTS) health.set({ edge, judgement: j }, j === v.judgement ? 1 : 0);
+      liveFlag.set({ edge }, live.has(edge) ? 1 : 0);
+      const m = d.state.edges[edge]?.mode ?? "available";
+      for (const x of MODES) mode.set({ edge, mode: x }, x === m ? 1 : 0);
+    }
+    gauge("edgemanage_live_edges", "Edges published after the last run.").set(d.live.length);
+    gauge("edgemanage_wanted_edges", "Edges the network should publish (edge_count / dnet_edge_count).").set(report.wanted ?? 0);
+    gauge("edgemanage_substitutions", "Edges substituted in the live set by the last run.").set(d.substitutions);
+    gauge("edgemanage_live_set_changes_last_hour", "Changes of the live set in the hour before the last run.").set(d.state.rotations.filter((t) => t > end.now - 3600).length);
+    gauge("edgemanage_verification_failures", "Edges that served a wrong test object in the last run.").set(d.state.verificationFailures.length);
+    gauge("edgemanage_canaries_used", "Zones publishing their canary after the last run.").set([...d.canaryFor.values()].filter((c) => c.address !== null).length);
+    gauge("edgemanage_canaries_disabled", "1 when canary_killer disabled every canary in the last run.").set(d.canariesDisabled ? 1 : 0);
+  }
+  if (report.zones) {
+    gauge("edgemanage_zones_written", "Zone files written by the last run.").set(report.written?.length ?? 0);
+    gauge("edgemanage_zones_refused", "Zones named-checkzone refused in the last run (their previous files stay).").set(report.zones.filter((z) => z.refused !== undefined).length);
+  }
+  return registry;
+}

@@ -1,0 +1,190 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import net from "node:net";
+import { after, before, describe, test } from "node:test";
+import { decide } from "../src/core/decide.js";
+import { DEFAULT_LIMITS } from "../src/core/history.js";
+import { families, mergeExposition } from "../src/metrics/exposition.js";
+import { buildRegistry } from "../src/metrics/registry.js";
+import { newReport } from "../src/metrics/report.js";
+import { emptyState } from "../src/state/schema.js";
+import { EdgeSim, loopbackAddresses } from "./support/edge-sim.js";
+import { Fixture, TEST_OBJECT } from "./support/fixture.js";
+import { freePort } from "./support/named.js";
+import { CLI, requireTool, run } from "./support/tools.js";
+
+const NOW = 1_800_000_000;
+
+/** promtool's linter on an exposition text. */
+async function promtoolCheck(text: string): Promise<void> {
+  requireTool("promtool", "prometheus");
+  const r = await run("promtool", ["check", "metrics"], { input: text });
+  assert.equal(r.code, 0, `promtool check metrics: ${r.stdout}${r.stderr}`);
+}
+
+/** Sample lines of one family, as `labels value`, sorted. */
+function samples(text: string, name: string): string[] {
+  return (families(text).get(name) ?? []).filter((l) => !l.startsWith("#")).map((l) => l.slice(name.length)).sort();
+}
+
+/** Every metric name the program can emit: a run that got everywhere (decision, zones, canaries). */
+export async function emittedNames(): Promise<Set<string>> {
+  const report = newReport("net");
+  const observations = new Map([["192.0.2.1", { seconds: 0.1, outcome: "ok" as const }]]);
+  report.observations = observations;
+  report.decision = decide({ now: NOW, edges: ["192.0.2.1"], canaries: new Map(), observations, previous: emptyState("net"), settings: { edgeCount: 1, goodenough: 0.5, failValue: 10, maxChangesPer10Min: 10, canaryKiller: 3, limits: DEFAULT_LIMITS } });
+  report.zones = [];
+  return new Set(families(await buildRegistry(report, { now: NOW, durationSeconds: 1, exitCode: 0 }).metrics()).keys());
+}
+
+describe("metrics: the registry of a run", () => {
+  test("a completed run: every family, valid for promtool, one-hot judgements and modes", async () => {
+    const report = newReport("net");
+    const observations = new Map([
+      ["192.0.2.1", { seconds: 0.1, outcome: "ok" as const }],
+      ["192.0.2.2", { seconds: 10, outcome: "refused" as const }],
+    ]);
+    report.observations = observations;
+    report.wanted = 1;
+    report.decision = decide({ now: NOW, edges: ["192.0.2.1", "192.0.2.2"], canaries: new Map(), observations, previous: emptyState("net"), settings: { edgeCount: 1, goodenough: 0.5, failValue: 10, maxChangesPer10Min: 10, canaryKiller: 3, limits: DEFAULT_LIMITS } });
+    report.zones = [];
+    report.written = [];
+    report.stateSave = "saved";
+    const text = await buildRegistry(report, { now: NOW, durationSeconds: 1.25, exitCode: 0 }).metrics();
+    await promtoolCheck(text);
+    assert.deepEqual(samples(text, "edgemanage_run_duration_seconds"), ['{dnet="net"} 1.25']);
+    assert.deepEqual(samples(text, "edgemanage_last_success_timestamp_seconds"), [`{dnet="net"} ${NOW}`]);
+    assert.deepEqual(samples(text, "edgemanage_edge_live"), ['{edge="192.0.2.1",dnet="net"} 1', '{edge="192.0.2.2",dnet="net"} 0']);
+    assert.deepEqual(samples(text, "edgemanage_edge_health").filter((l) => l.endsWith(" 1")), ['{edge="192.0.2.1",judgement="pass_threshold",dnet="net"} 1', '{edge="192.0.2.2",judgement="fail",dnet="net"} 1']);
+    assert.equal(samples(text, "edgemanage_edge_health").length, 10, "5 judgements × 2 edges");
+    assert.deepEqual(samples(text, "edgemanage_state_save"), ['{outcome="failed",dnet="net"} 0', '{outcome="lost_race",dnet="net"} 0', '{outcome="not_attempted",dnet="net"} 0', '{outcome="saved",dnet="net"} 1']);
+    assert.ok(samples(text, "edgemanage_probe_failures").includes('{outcome="refused",dnet="net"} 1'));
+    assert.deepEqual(samples(text, "edgemanage_live_edges"), ['{dnet="net"} 1']);
+  });
+
+  test("a run that failed early reports only the run's families, and no success", async () => {
+    const text = await buildRegistry(newReport("net"), { now: NOW, durationSeconds: 0.2, exitCode: 1 }).metrics();
+    await promtoolCheck(text);
+    assert.deepEqual([...families(text).keys()].sort(), ["edgemanage_last_run_timestamp_seconds", "edgemanage_run_duration_seconds", "edgemanage_run_exit_code", "edgemanage_run_success", "edgemanage_state_save"]);
+  });
+
+  test("merging keeps the families a run did not report and replaces the others whole", () => {
+    const prev = "# HELP a_x x\n# TYPE a_x gauge\na_x{edge=\"1\"} 1\na_x{edge=\"2\"} 2\n# HELP b_y y\n# TYPE b_y gauge\nb_y 5\n";
+    const cur = "# HELP a_x x\n# TYPE a_x gauge\na_x{edge=\"1\"} 3\n";
+    assert.equal(mergeExposition(prev, cur), "# HELP a_x x\n# TYPE a_x gauge\na_x{edge=\"1\"} 3\n# HELP b_y y\n# TYPE b_y gauge\nb_y 5\n");
+  });
+});
+
+describe("metrics from real runs: Pushgateway, textfile, /metrics", () => {
+  const edges = loopbackAddresses(3, 1300);
+  const [e1, e2, e3] = edges as [string, string, string];
+  let sim: EdgeSim;
+  let fx: Fixture;
+  let gateway: ChildProcess;
+  let gatewayUrl: string;
+  const gatewayMetrics = async () => (await fetch(`${gatewayUrl}/metrics`)).text();
+
+  before(async () => {
+    requireTool("prometheus-pushgateway", "prometheus-pushgateway");
+    sim = await EdgeSim.start({ addresses: edges, body: TEST_OBJECT });
+    fx = new Fixture({ edges, port: sim.port });
+    const port = await freePort();
+    gatewayUrl = `http://127.0.0.1:${port}`;
+    gateway = spawn("prometheus-pushgateway", [`--web.listen-address=127.0.0.1:${port}`], { stdio: "ignore" });
+    for (let i = 0; i < 100; i++) {
+      if (await fetch(`${gatewayUrl}/-/ready`).then((r) => r.ok, () => false)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    fx.writeConfig({ metrics: { pushgateway: gatewayUrl, textfile: fx.path("metrics", "edgemanage.prom") } });
+  });
+  after(async () => {
+    gateway.kill();
+    await sim.close();
+    fx.cleanup();
+  });
+
+  test("a run pushes to the Pushgateway, grouped by job and network, and writes the textfile", async () => {
+    const r = await fx.run();
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /"msg":"metrics pushed"/);
+    const text = await gatewayMetrics();
+    const live = samples(text, "edgemanage_edge_live");
+    assert.equal(live.length, 3);
+    assert.ok(live.every((l) => /dnet="testnet"/.test(l) && /job="edgemanage"/.test(l)), live.join("\n"));
+    assert.equal(live.filter((l) => l.endsWith(" 1")).length, 2);
+    assert.equal(samples(text, "edgemanage_run_success")[0]?.endsWith(" 1"), true);
+    const file = readFileSync(fx.path("metrics", "edgemanage.prom"), "utf8");
+    await promtoolCheck(file);
+    assert.equal(samples(file, "edgemanage_edge_live").length, 3);
+  });
+
+  test("an edge removed from the list: its series disappear", async () => {
+    fx.setEdges([e1, e2]);
+    try {
+      assert.equal((await fx.run()).code, 0);
+      const text = await gatewayMetrics();
+      assert.ok(!text.includes(`edge="${e3}"`), "no series of the removed edge at the Pushgateway");
+      assert.ok(!readFileSync(fx.path("metrics", "edgemanage.prom"), "utf8").includes(`edge="${e3}"`), "nor in the textfile");
+    } finally {
+      fx.setEdges(edges);
+    }
+  });
+
+  test("a failed run keeps the last success timestamp and the edges' series, and says it failed", async () => {
+    const previous = await gatewayMetrics();
+    const before = samples(previous, "edgemanage_last_success_timestamp_seconds");
+    // Within 30 s of the last run and without --force: refused after reading the state.
+    const r = await run(process.execPath, [CLI, "-A", fx.dnet, "-c", fx.configPath]);
+    assert.equal(r.code, 1);
+    const text = await gatewayMetrics();
+    assert.deepEqual(samples(text, "edgemanage_last_success_timestamp_seconds"), before);
+    assert.ok(samples(text, "edgemanage_run_success")[0]!.endsWith(" 0"));
+    assert.ok(samples(text, "edgemanage_run_exit_code")[0]!.endsWith(" 1"));
+    assert.deepEqual(samples(text, "edgemanage_edge_live"), samples(previous, "edgemanage_edge_live"));
+    const file = readFileSync(fx.path("metrics", "edgemanage.prom"), "utf8");
+    await promtoolCheck(file);
+    assert.deepEqual(samples(file, "edgemanage_last_success_timestamp_seconds").length, 1);
+    assert.ok(samples(file, "edgemanage_run_success")[0]!.endsWith(" 0"));
+  });
+
+  test("a Pushgateway that never answers costs at most push_timeout and leaves the exit code alone", async () => {
+    const silent = net.createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
+    const port = (silent.address() as net.AddressInfo).port;
+    fx.writeConfig({ metrics: { pushgateway: `http://127.0.0.1:${port}`, push_timeout: 1 } });
+    try {
+      const r = await fx.run();
+      assert.equal(r.code, 0, r.stderr);
+      const line = r.stdout.split("\n").find((l) => l.includes("metrics not pushed"));
+      assert.ok(line, r.stdout);
+      assert.match(line, /timed out|aborted|TimeoutError/i);
+    } finally {
+      silent.close();
+      fx.writeConfig({ metrics: { pushgateway: gatewayUrl, textfile: fx.path("metrics", "edgemanage.prom") } });
+    }
+  });
+
+  test("--daemonise serves the same metrics on /metrics, and /healthz", async () => {
+    const port = await freePort();
+    fx.writeConfig({ metrics: { listen: `127.0.0.1:${port}` } });
+    const proc = spawn(process.execPath, [CLI, "-A", fx.dnet, "-c", fx.configPath, "--daemonise"], { stdio: "ignore" });
+    try {
+      let text = "";
+      for (let i = 0; i < 100 && !text.includes("edgemanage_run_success"); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => "");
+      }
+      await promtoolCheck(text);
+      assert.equal(samples(text, "edgemanage_edge_live").length, 3);
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      assert.equal(health.status, 200);
+      assert.match(await health.text(), /^ok: last run ended \d+s ago/);
+    } finally {
+      const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
+      proc.kill("SIGTERM");
+      assert.equal(await exited, 0);
+      fx.writeConfig({});
+    }
+  });
+});
