@@ -10,7 +10,7 @@ import { CHART, type K8sObject, byKind, helm, named, template, validateObject } 
 import { ROOT } from "./support/tools.js";
 
 const VALUES = (name: string) => join(ROOT, "test/helm", `${name}.yaml`);
-const VALUES_FILES = ["two-networks", "s3-secret", "irsa", "bind-disabled", "existing-claim"];
+const VALUES_FILES = ["two-networks", "s3-secret", "irsa", "bind-disabled", "existing-claim", "monitoring"];
 
 interface Container {
   name: string;

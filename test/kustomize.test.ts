@@ -3,17 +3,27 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { BASE_DIR, renderBase } from "./support/k8s-base.js";
+import { MONITORING_DIR, PLAIN_DIRS } from "./support/k8s-base.js";
 import { type K8sObject, kubectl, parseObjects, template, validateObject } from "./support/k8s.js";
 import { ROOT, requireTool, run } from "./support/tools.js";
 
 const ids = (objs: K8sObject[]) => objs.map((o) => `${o.kind}/${o.metadata.name}`).sort();
 
 describe("plain manifests (k8s/)", () => {
-  test("k8s/base is the chart's output for k8s/values.yaml, up to date (npm run gen:k8s)", async () => {
-    const files = await renderBase();
-    assert.deepEqual(readdirSync(BASE_DIR).sort(), [...files.keys()].sort());
-    for (const [name, text] of files) assert.equal(readFileSync(join(BASE_DIR, name), "utf8"), text, `k8s/base/${name} is stale: run npm run gen:k8s`);
+  test("k8s/base and k8s/monitoring are the chart's output for k8s/values.yaml, up to date (npm run gen:k8s)", async () => {
+    for (const [dir, render] of PLAIN_DIRS) {
+      const files = await render();
+      assert.deepEqual(readdirSync(dir).sort(), [...files.keys()].sort());
+      for (const [name, text] of files) assert.equal(readFileSync(join(dir, name), "utf8"), text, `${dir}/${name} is stale: run npm run gen:k8s`);
+    }
+  });
+
+  test("kubectl kustomize k8s/monitoring: a valid PrometheusRule and the dashboard ConfigMap", async () => {
+    const r = await kubectl("kustomize", MONITORING_DIR);
+    assert.equal(r.code, 0, r.stderr);
+    const objs = parseObjects(r.stdout);
+    for (const o of objs) await validateObject(o);
+    assert.deepEqual(ids(objs), ["ConfigMap/edgemanage-dashboard", "PrometheusRule/edgemanage"]);
   });
 
   test("kubectl kustomize k8s/base renders the chart's objects, each valid against the OpenAPI schemas", async () => {

@@ -12,31 +12,10 @@ import { emptyState } from "../src/state/schema.js";
 import { EdgeSim, loopbackAddresses } from "./support/edge-sim.js";
 import { Fixture, TEST_OBJECT } from "./support/fixture.js";
 import { freePort } from "./support/named.js";
+import { promtoolCheck, samples } from "./support/metrics.js";
 import { CLI, requireTool, run } from "./support/tools.js";
 
 const NOW = 1_800_000_000;
-
-/** promtool's linter on an exposition text. */
-async function promtoolCheck(text: string): Promise<void> {
-  requireTool("promtool", "prometheus");
-  const r = await run("promtool", ["check", "metrics"], { input: text });
-  assert.equal(r.code, 0, `promtool check metrics: ${r.stdout}${r.stderr}`);
-}
-
-/** Sample lines of one family, as `labels value`, sorted. */
-function samples(text: string, name: string): string[] {
-  return (families(text).get(name) ?? []).filter((l) => !l.startsWith("#")).map((l) => l.slice(name.length)).sort();
-}
-
-/** Every metric name the program can emit: a run that got everywhere (decision, zones, canaries). */
-export async function emittedNames(): Promise<Set<string>> {
-  const report = newReport("net");
-  const observations = new Map([["192.0.2.1", { seconds: 0.1, outcome: "ok" as const }]]);
-  report.observations = observations;
-  report.decision = decide({ now: NOW, edges: ["192.0.2.1"], canaries: new Map(), observations, previous: emptyState("net"), settings: { edgeCount: 1, goodenough: 0.5, failValue: 10, maxChangesPer10Min: 10, canaryKiller: 3, limits: DEFAULT_LIMITS } });
-  report.zones = [];
-  return new Set(families(await buildRegistry(report, { now: NOW, durationSeconds: 1, exitCode: 0 }).metrics()).keys());
-}
 
 describe("metrics: the registry of a run", () => {
   test("a completed run: every family, valid for promtool, one-hot judgements and modes", async () => {

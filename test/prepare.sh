@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian machine with Node.js: the npm dev dependencies
 # and the Debian packages of the real tools the tests drive (bind9, dig, openssl, buildah,
-# debootstrap, unzip). Needs root (or sudo) only when a package is missing.
+# debootstrap, unzip, prometheus for promtool, prometheus-pushgateway), and unpacks helm and kubectl. Needs root (or sudo) only when a package is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,12 +16,19 @@ have openssl || need+=(openssl)
 have buildah || need+=(buildah)
 have debootstrap || need+=(debootstrap)
 have unzip || need+=(unzip)
+have promtool || need+=(prometheus)
+have prometheus-pushgateway || need+=(prometheus-pushgateway)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
+  # The tests start their own servers on loopback: keep apt from starting prometheus and friends.
+  policy=/usr/sbin/policy-rc.d
+  made_policy=""
+  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod +x "$policy" && made_policy=1; fi
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" ca-certificates >/dev/null
+  [ -z "$made_policy" ] || $sudo rm -f "$policy"
 fi
 
 # Node.js 22 or later runs the tests (the product's supported range; the image ships Node 24). When the

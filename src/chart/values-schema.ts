@@ -98,6 +98,13 @@ export function valuesJsonSchema(): Obj {
       ...podPlacement,
       extraEnv: list(),
       extraArgs: list(str),
+      mode: { enum: ["cronjob", "deployment"] },
+      metrics: closed({
+        port: { type: "integer", minimum: 1024, maximum: 65535 },
+        serviceMonitor: closed({ enabled: bool, interval: str, labels: strMap }),
+        prometheusRule: closed({ enabled: bool, labels: strMap }),
+        dashboard: closed({ enabled: bool, labels: strMap, annotations: strMap }),
+      }),
       networks: { type: "object", propertyNames: { pattern: NETWORK_NAME }, additionalProperties: network },
       config: configJsonSchema(),
       testObject: closed({ content: str, contentBase64: str, existingConfigMap: str, key: { type: "string", minLength: 1 } }),

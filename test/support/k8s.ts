@@ -43,7 +43,9 @@ export async function template(values: (string | Record<string, unknown>)[] = []
 
 /** Validates an object against the Kubernetes OpenAPI schema of its kind (kubernetes-models, offline). */
 export async function validateObject(obj: K8sObject): Promise<void> {
-  const mod = (await import(`kubernetes-models/${obj.apiVersion}/${obj.kind}`)) as Record<string, new (o: unknown) => { validate(): void }>;
+  // The Prometheus operator's kinds come with its own package of models.
+  const pkg = obj.apiVersion.startsWith("monitoring.coreos.com/") ? "@kubernetes-models/prometheus-operator" : "kubernetes-models";
+  const mod = (await import(`${pkg}/${obj.apiVersion}/${obj.kind}`)) as Record<string, new (o: unknown) => { validate(): void }>;
   const Model = mod[obj.kind];
   if (!Model) throw new Error(`kubernetes-models has no ${obj.apiVersion} ${obj.kind}`);
   // kustomize folds long base64 values over lines; the API server's decoder skips the newlines.

@@ -105,6 +105,11 @@ are taken from the file's folder, /etc/edgemanage, where the ConfigMaps are proj
 {{- if $net.edgeCount }}{{ $_ := set $counts $name $net.edgeCount }}{{ end }}
 {{- end }}
 {{- $_ := set $c "dnet_edge_count" $counts }}
+{{- if eq .Values.mode "deployment" }}
+{{- $m := deepCopy (.Values.config.metrics | default dict) }}
+{{- $_ := set $m "listen" (printf "0.0.0.0:%v" .Values.metrics.port) }}
+{{- $_ := set $c "metrics" $m }}
+{{- end }}
 {{- $s3 := .Values.state.s3 }}
 {{- if $s3.bucket }}
 {{- $_ := set $c "statefile" "/tmp/{dnet}.state" }}
