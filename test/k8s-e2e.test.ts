@@ -190,6 +190,21 @@ describe("the chart end to end: two networks' CronJob pods, the bind pod with it
     await waitFor("served after restart", apex, (a) => a.join() === [e2, e3].sort().join());
   });
 
+  test("mode: deployment — the rendered Deployment's pod runs --daemonise and serves /metrics and /healthz", async () => {
+    const port = await freePort();
+    const objs = await template([{ ...values, mode: "deployment", metrics: { port } }]);
+    const pod = new PodSim(podOf(named(objs, "Deployment", "em-edgemanage-othernet")), objectsOf(objs, new Map([["em-edgemanage-zones", claim]]), secrets), IMAGES);
+    const prober = pod.start("edgemanage", "edgemanage");
+    try {
+      const { value } = await waitFor("the first run's metrics", () => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => ""), (t) => t.includes("edgemanage_run_success"), 20_000);
+      assert.match(value, /^edgemanage_run_success\{dnet="othernet"\} 1$/m, prober.log());
+      assert.match(value, new RegExp(`^edgemanage_edge_live\\{edge="${e3.replaceAll(".", "\\.")}",dnet="othernet"\\} 1$`, "m"));
+      assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+    } finally {
+      await pod.remove();
+    }
+  });
+
   test("the reloader refuses a bad zone file on the volume: it logs the checker's words and the last good version stays", async () => {
     const file = join(claim, "zones", "example.com.zone");
     const previous = readFileSync(file, "utf8");

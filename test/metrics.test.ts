@@ -96,6 +96,7 @@ describe("metrics from real runs: Pushgateway, textfile, /metrics", () => {
     const file = readFileSync(fx.path("metrics", "edgemanage.prom"), "utf8");
     await promtoolCheck(file);
     assert.equal(samples(file, "edgemanage_edge_live").length, 3);
+    console.log(text.split("\n").filter((l) => /^edgemanage_(run|last|live|edge_live|edge_health.*\} 1|edge_window|state_save|zones)/.test(l)).map((l) => `# pushgateway: ${l}`).join("\n"));
   });
 
   test("an edge removed from the list: its series disappear", async () => {

@@ -111,7 +111,7 @@ export function formatRows(rows: readonly EdgeRow[], format: Format, header: boo
 /** `--history EDGE`: its recent samples and hourly means, oldest first. */
 export function formatHistory(edge: string, rec: EdgeRecord | undefined, limit: number): string {
   if (!rec) return `${edge}: no history in the state\n`;
-  const iso = (t: number) => new Date(t * 1000).toISOString().replace(".000Z", "Z");
+  const iso = (t: number) => new Date(t * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
   const out = [`history of ${edge}: mode ${rec.mode}, state ${rec.state}, health ${rec.health ?? "-"}`, `samples (latest ${Math.min(limit, rec.samples.length)} of ${rec.samples.length}):`];
   for (const [t, v] of rec.samples.slice(-limit)) out.push(`  ${iso(t)}  ${v.toFixed(3)}s`);
   out.push(`hourly means (latest ${Math.min(limit, rec.hourly.length)} of ${rec.hourly.length}):`);

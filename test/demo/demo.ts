@@ -1,7 +1,8 @@
 /**
  * npm run demo: the main job on an embedded default. Starts ten simulated edges on loopback
  * (127.0.77.1-10, staggered delays, one down), writes a classic edgemanage.yaml into .tmp/demo with
- * local state, and runs the real CLI twice: once on a healthy fleet, once after a live edge fails.
+ * local state, and runs the real CLI twice: once on a healthy fleet, once after a live edge fails;
+ * then shows the state as an operator sees it (query, checks).
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -53,3 +54,11 @@ await sim.set(live[0]!, { kind: "status", status: 503 });
 await run(`run 2: live edge ${live[0]} now answers HTTP 503`);
 console.log(`\n--- .tmp/demo/state/demo.live\n${readFileSync(join(dir, "state", "demo.live"), "utf8")}`);
 await sim.close();
+
+// The operator's view of the same state.
+for (const args of [["query", "--format", "table"], ["check", "latency"], ["check", "freshness"]]) {
+  const conf = args[0] === "check" ? "--config" : "-c";
+  console.log(`\n$ edgemanage ${args.join(" ")} -A demo ${conf} .tmp/demo/edgemanage.yaml`);
+  const r = await runCli([...args, "-A", "demo", conf, join(dir, "edgemanage.yaml")]);
+  process.stdout.write(r.stdout + r.stderr);
+}
