@@ -123,6 +123,14 @@ describe("inputs", () => {
     assert.equal(problems.length, 1);
     assert.match(problems[0]!.message, /line 8: 'bad host!'/);
   });
+  test("edge list: lines whose labels are all numeric are neither IPv4 addresses nor host names", () => {
+    const { edges, problems } = parseEdgeList("999.1.1.1\n192.0.2.1\n10.0.0\n1.2.3.4.\nedge-1.example.net\n123.example.net\n", "f");
+    assert.deepEqual(edges, ["192.0.2.1", "edge-1.example.net", "123.example.net"]);
+    assert.deepEqual(
+      problems.map((p) => p.message),
+      ["line 1: '999.1.1.1'", "line 3: '10.0.0'", "line 4: '1.2.3.4.'"].map((l) => `${l} is neither a valid IPv4 address nor a host name (every label is numeric); skipped`),
+    );
+  });
   test("canary file: non-IP values are dropped with an error", () => {
     const { canaries, problems } = parseCanaries("example.com: 192.0.2.9\nother.org: not-an-ip\nv6.net: 2001:db8::9\n", "c");
     assert.deepEqual([...canaries], [["example.com", "192.0.2.9"], ["v6.net", "2001:db8::9"]]);

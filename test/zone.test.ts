@@ -9,7 +9,7 @@ import { DEFAULT_TEMPLATE_URL, type ZonePlanInput, nextSerial, planZones, render
 import { checkZone } from "./support/tools.js";
 
 const template = readFileSync(DEFAULT_TEMPLATE_URL, "utf8");
-const dns = { ns_records: ["ns1.example.net.", "ns2.example.net."], soa_nameserver: "ns0.example.net.", soa_mailbox: "hostmaster.example.net.", rotate_zones: ["www", "cdn"] };
+const dns = { ns_records: ["ns1.example.net.", "ns2.example.net."], soa_nameserver: "ns0.example.net.", soa_mailbox: "hostmaster.example.net.", rotate_zones: ["www", "cdn"], ttl: 300 };
 const dir = mkdtempSync(join(tmpdir(), "em-zone-"));
 
 function base(over: Partial<ZonePlanInput> = {}): ZonePlanInput {
@@ -23,7 +23,6 @@ function base(over: Partial<ZonePlanInput> = {}): ZonePlanInput {
     addressesOf: new Map([["e1", ["192.0.2.1"]], ["e2", ["2001:db8::2"]]]),
     canaryFor: new Map(),
     previous: {},
-    liveChanged: false,
     forceUpdate: false,
     missing: new Set(),
     ...over,
@@ -59,10 +58,12 @@ describe("zone rendering", () => {
     await assertValid("example.com", text);
   });
 
-  test("a canary takes the place of the last live edge", async () => {
+  test("a canary takes the place of the live edge that sorts last", async () => {
     const canaryFor = new Map<string, CanaryChoice>([["example.com", { address: "198.51.100.7", reason: "" }]]);
     const [p] = planZones(base({ canaryFor }));
     assert.deepEqual(p!.addresses, ["192.0.2.1", "198.51.100.7"]);
+    const [q] = planZones(base({ canaryFor, live: ["e2", "e1"] }));
+    assert.deepEqual(q!.addresses, p!.addresses, "whatever the order of the live list");
     assert.equal(p!.record.canary, "198.51.100.7");
     await assertValid("example.com", p!.text);
   });
@@ -76,6 +77,38 @@ describe("zone rendering", () => {
   });
 });
 
+describe("canonical zones: same set, same bytes", () => {
+  test("records are in numeric order, IPv4 before IPv6, whatever the order of the live list", () => {
+    const addressesOf = new Map([
+      ["a", ["192.0.2.10"]],
+      ["b", ["2001:db8::1"]],
+      ["c", ["192.0.2.9"]],
+      ["d", ["2001:db8::a:0"]],
+      ["e", ["10.0.0.1"]],
+      ["f", ["::ffff:192.0.2.1"]],
+    ]);
+    const one = planZones(base({ live: ["a", "b", "c", "d", "e", "f"], addressesOf }))[0]!;
+    const two = planZones(base({ live: ["f", "e", "d", "c", "b", "a"], addressesOf }))[0]!;
+    assert.equal(one.text, two.text);
+    assert.equal(one.record.hash, two.record.hash);
+    assert.deepEqual(one.addresses, ["10.0.0.1", "192.0.2.9", "192.0.2.10", "::ffff:192.0.2.1", "2001:db8::1", "2001:db8::a:0"]);
+    assert.deepEqual(one.text.split("\n").filter((l) => l.startsWith("@\tIN\tA")).map((l) => l.split("\t")[3]), one.addresses);
+  });
+
+  test("the same set in another order is not rewritten", () => {
+    const first = planZones(base())[0]!;
+    const [p] = planZones(base({ previous: { "example.com": first.record }, live: ["e2", "e1"] }));
+    assert.equal(p!.write, false);
+    assert.equal(p!.reason, "unchanged");
+  });
+
+  test("dns.ttl sets the TTL of the records", async () => {
+    const [p] = planZones(base({ dns: { ...dns, ttl: 60 } }));
+    assert.ok(p!.text.startsWith("$TTL 60\n@\t60\tIN\tSOA\t"));
+    await assertValid("example.com", p!.text);
+  });
+});
+
 describe("zone write decisions", () => {
   const first = planZones(base())[0]!;
   const previous = { "example.com": first.record };
@@ -83,9 +116,12 @@ describe("zone write decisions", () => {
     ["unchanged", { previous }, false, /unchanged/],
     ["--force-update", { previous, forceUpdate: true }, true, /force-update/],
     ["file missing on disk", { previous, missing: new Set(["example.com"]) }, true, /missing/],
-    ["live set changed", { previous, liveChanged: true, live: ["e1"] }, true, /live set changed/],
-    ["canary changed", { previous, canaryFor: new Map([["example.com", { address: "198.51.100.7", reason: "" }]]) }, true, /canary changed/],
-    ["include changed", { previous, includes: new Map([["example.com", "x\tIN\tA\t192.0.2.99\n"]]) }, true, /content changed/],
+    ["an edge left", { previous, live: ["e1"] }, true, /^addresses -2001:db8::2$/],
+    ["an edge replaced", { previous, live: ["e1", "e3"], addressesOf: new Map([["e1", ["192.0.2.1"]], ["e3", ["192.0.2.3"]]]) }, true, /^addresses \+192\.0\.2\.3 -2001:db8::2$/],
+    ["canary changed", { previous, canaryFor: new Map([["example.com", { address: "198.51.100.7", reason: "" }]]) }, true, /^addresses \+198\.51\.100\.7 -2001:db8::2; canary none -> 198\.51\.100\.7$/],
+    ["include changed", { previous, includes: new Map([["example.com", "x\tIN\tA\t192.0.2.99\n"]]) }, true, /^include file changed$/],
+    ["dns setting changed", { previous, dns: { ...dns, ttl: 120 } }, true, /^template or dns settings changed$/],
+    ["state of an older version", { previous: { "example.com": { hash: "old", serial: 1, canary: null } } }, true, /content changed \(state written by an older version\)/],
   ];
   for (const [name, over, write, reason] of cases) {
     test(name, () => {

@@ -23,6 +23,11 @@ export function parseEdgeList(text: string, file: string): { edges: string[]; pr
       problems.push({ file, message: `line ${i + 1}: '${host}' is neither a host name nor an IP address; skipped` });
       return;
     }
+    // `999.1.1.1` matches the host-name pattern, but no top-level domain is all digits (RFC 3696 §2).
+    if (!isIpAddress(host) && host.replace(/\.$/, "").split(".").every((label) => /^\d+$/.test(label))) {
+      problems.push({ file, message: `line ${i + 1}: '${host}' is neither a valid IPv4 address nor a host name (every label is numeric); skipped` });
+      return;
+    }
     const key = host.toLowerCase();
     if (seen.has(key)) return;
     seen.add(key);

@@ -39,6 +39,8 @@ export const DnsSchema = z.object({
     .array(z.string().regex(/^[A-Za-z0-9_*]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/, { message: "expected a relative label such as 'www'" }))
     .nullish()
     .transform((v) => v ?? []),
+  /** TTL of the A/AAAA records (and of the SOA and NS): how long resolvers may keep a dropped edge. */
+  ttl: z.number().int().min(1).max(86_400).default(300),
 });
 
 export const StateConfigSchema = z

@@ -12,7 +12,7 @@ import { OperatorError, errorMessage } from "../util/errors.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { lineDiff } from "../zone/diff.js";
 import { checkPlans, zoneCheckerFor } from "../zone/check.js";
-import { DEFAULT_TEMPLATE_URL, type ZonePlan, planZones } from "../zone/render.js";
+import { DEFAULT_TEMPLATE_URL, type ZonePlan, compareAddresses, planZones } from "../zone/render.js";
 import type { RunReport } from "../metrics/report.js";
 import { StateStoreError } from "../state/store.js";
 import { runCommands } from "./commands.js";
@@ -188,7 +188,6 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
       addressesOf: resolved.addresses,
       canaryFor: decision.canaryFor,
       previous: previous.zones,
-      liveChanged: decision.liveChanged,
       forceUpdate: opts.forceUpdate,
       missing: new Set([...includes.keys()].filter((d) => !existsSync(join(s.namedDir, `${d}.zone`)))),
     });
@@ -196,7 +195,8 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
     if (opts.report) Object.assign(opts.report, { decision, zones });
     const refused = zones.filter((z) => z.refused !== undefined);
     for (const z of refused) log.error({ zone: z.domain, checker: checker?.program, message: z.refused }, `zone ${z.domain} refused by named-checkzone: ${z.refused}; its previous file stays in place`);
-    const liveText = decision.live.length ? `${decision.live.join("\n")}\n` : null;
+    // Canonical order, like the zones: the same set never rewrites the file.
+    const liveText = decision.live.length ? `${[...decision.live].sort(compareAddresses).join("\n")}\n` : null;
     const liveCurrent = s.liveList && existsSync(s.liveList) ? readFileSync(s.liveList, "utf8") : null;
     const liveListChange = !s.liveList || liveText === null ? null : liveCurrent === liveText ? `${s.liveList} unchanged` : `${s.liveList} would be written: ${decision.live.join(" ")}`;
 

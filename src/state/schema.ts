@@ -30,6 +30,10 @@ export const ZoneRecordSchema = z.object({
   hash: z.string(),
   serial: z.number().int(),
   canary: z.string().nullable(),
+  /** What the zone was written from, to say what changed (absent in states of older versions). */
+  addresses: z.array(z.string()).optional(),
+  include: z.string().optional(),
+  settings: z.string().optional(),
 });
 export type ZoneRecord = z.infer<typeof ZoneRecordSchema>;
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { isIPv6 } from "node:net";
+import { isIPv4, isIPv6 } from "node:net";
 import Mustache from "mustache";
 import type { CanaryChoice } from "../core/decide.js";
 import type { Config } from "../config/schema.js";
@@ -22,14 +22,36 @@ export interface RenderInput {
   include: string;
 }
 
+/** An IPv6 address as 32 hex digits, so that string order is numeric order. */
+function ipv6Key(address: string): string {
+  let s = address;
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(s);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    s = `${s.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = "", tail] = s.split("::");
+  const h = head ? head.split(":") : [];
+  const t = tail ? tail.split(":") : [];
+  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill("0"), ...t];
+  return groups.map((g) => g.padStart(4, "0")).join("");
+}
+
+/** Canonical address order: IPv4 numerically, then IPv6 numerically, then anything else by name. */
+export function compareAddresses(a: string, b: string): number {
+  const rank = (x: string) => (isIPv4(x) ? 0 : isIPv6(x) ? 1 : 2);
+  const key = (x: string) => (isIPv4(x) ? x.split(".").map((o) => o.padStart(3, "0")).join(".") : isIPv6(x) ? ipv6Key(x) : x.toLowerCase());
+  return rank(a) - rank(b) || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+}
+
 /** Zone files are not HTML: nothing is escaped. */
 const noEscape = { escape: (v: unknown) => String(v) };
 
 export function renderZone(template: string, input: RenderInput): string {
   const labels = ["@", ...input.dns.rotate_zones];
-  const records: ZoneRecordLine[] = labels.flatMap((label) =>
-    input.addresses.map((address) => ({ label, type: isIPv6(address) ? ("AAAA" as const) : ("A" as const), address })),
-  );
+  // Canonical order: the same set of addresses always renders the same bytes.
+  const sorted = [...new Set(input.addresses)].sort(compareAddresses);
+  const records: ZoneRecordLine[] = labels.flatMap((label) => sorted.map((address) => ({ label, type: isIPv6(address) ? ("AAAA" as const) : ("A" as const), address })));
   const include = input.include.endsWith("\n") || input.include === "" ? input.include : `${input.include}\n`;
   return Mustache.render(
     template,
@@ -37,6 +59,7 @@ export function renderZone(template: string, input: RenderInput): string {
       dnet: input.dnet,
       domain: input.domain,
       serial: input.serial,
+      ttl: input.dns.ttl,
       soa_nameserver: input.dns.soa_nameserver,
       soa_mailbox: input.dns.soa_mailbox,
       nameservers: input.dns.ns_records,
@@ -59,7 +82,6 @@ export interface ZonePlanInput {
   addressesOf: ReadonlyMap<string, readonly string[]>;
   canaryFor: ReadonlyMap<string, CanaryChoice>;
   previous: Readonly<Record<string, ZoneRecord>>;
-  liveChanged: boolean;
   forceUpdate: boolean;
   /** Zones whose output file is not on disk. */
   missing: ReadonlySet<string>;
@@ -81,24 +103,49 @@ export function nextSerial(now: number, previous: number | undefined): number {
   return previous !== undefined && previous >= epoch ? previous + 1 : epoch;
 }
 
-/** Published addresses: the live edges' addresses, with a zone's canary in place of the last live edge. */
+/**
+ * Published addresses, in canonical order: the live edges' addresses, with a zone's canary in place
+ * of the live edge that sorts last (so the same set always gives up the same edge).
+ */
 export function zoneAddresses(live: readonly string[], addressesOf: ReadonlyMap<string, readonly string[]>, canary: string | null): string[] {
-  const edges = canary !== null && live.length > 0 ? live.slice(0, -1) : live;
+  const sortedLive = [...live].sort(compareAddresses);
+  const edges = canary !== null && sortedLive.length > 0 ? sortedLive.slice(0, -1) : sortedLive;
   const out = edges.flatMap((e) => addressesOf.get(e) ?? []);
   if (canary !== null) out.push(canary);
-  return [...new Set(out)];
+  return [...new Set(out)].sort(compareAddresses);
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** What changed between the zone as last written and now, in words; null when nothing did. */
+function whatChanged(prev: ZoneRecord, next: ZoneRecord): string | null {
+  if (prev.hash === next.hash) return null;
+  const parts: string[] = [];
+  if (prev.addresses) {
+    const before = new Set(prev.addresses);
+    const after = new Set(next.addresses);
+    const plus = next.addresses!.filter((a) => !before.has(a));
+    const minus = prev.addresses.filter((a) => !after.has(a));
+    if (plus.length || minus.length) parts.push(`addresses ${[...plus.map((a) => `+${a}`), ...minus.map((a) => `-${a}`)].join(" ")}`);
+  }
+  if (prev.canary !== next.canary) parts.push(`canary ${prev.canary ?? "none"} -> ${next.canary ?? "none"}`);
+  if (prev.include !== undefined && prev.include !== next.include) parts.push("include file changed");
+  if (prev.settings !== undefined && prev.settings !== next.settings) parts.push("template or dns settings changed");
+  return parts.length ? parts.join("; ") : "content changed (state written by an older version)";
 }
 
 /** Decides, for every zone, its text and whether it must be written. Pure. */
 export function planZones(input: ZonePlanInput): ZonePlan[] {
   const plans: ZonePlan[] = [];
+  const settings = sha256(JSON.stringify([input.template, input.dns]));
   for (const [domain, include] of input.includes) {
     const canary = input.canaryFor.get(domain)?.address ?? null;
     const addresses = zoneAddresses(input.live, input.addressesOf, canary);
     const prev = input.previous[domain];
     const base = { dnet: input.dnet, domain, dns: input.dns, addresses, include };
-    const hash = createHash("sha256").update(renderZone(input.template, { ...base, serial: 0 })).digest("hex");
-    const unchanged = { domain, write: false, text: "", addresses, record: prev ?? { hash, serial: 0, canary } };
+    const hash = sha256(renderZone(input.template, { ...base, serial: 0 }));
+    const facts = { hash, canary, addresses, include: sha256(include), settings };
+    const unchanged = { domain, write: false, text: "", addresses, record: prev ?? { ...facts, serial: 0 } };
     if (addresses.length === 0) {
       plans.push({ ...unchanged, reason: "no address to publish: refusing to write a zone without edges" });
       continue;
@@ -107,17 +154,13 @@ export function planZones(input: ZonePlanInput): ZonePlan[] {
     if (input.forceUpdate) reason = "--force-update";
     else if (!prev) reason = "new zone";
     else if (input.missing.has(domain)) reason = "zone file missing from named_dir";
-    else if (prev.hash !== hash) {
-      if (input.liveChanged) reason = "live set changed";
-      else if (prev.canary !== canary) reason = `canary changed (${prev.canary ?? "none"} -> ${canary ?? "none"})`;
-      else reason = "content changed (include file, host addresses, template or dns settings)";
-    }
+    else reason = whatChanged(prev, { ...facts, serial: prev.serial });
     if (reason === null) {
       plans.push({ ...unchanged, reason: "unchanged" });
       continue;
     }
     const serial = nextSerial(input.now, prev?.serial);
-    plans.push({ domain, write: true, reason, addresses, text: renderZone(input.template, { ...base, serial }), record: { hash, serial, canary } });
+    plans.push({ domain, write: true, reason, addresses, text: renderZone(input.template, { ...base, serial }), record: { ...facts, serial } });
   }
   return plans;
 }
