@@ -60,6 +60,14 @@ export const StateConfigSchema = z
     path: ["bucket"],
   });
 
+/** The mass-failure guard: README "How a decision is made". */
+export const GuardSchema = z.object({
+  /** URLs that should always answer from where the prober runs; probed every run, never published. */
+  control: z.array(z.string().url()).default([]),
+  max_failing_fraction: z.number().gt(0).max(1).default(0.5),
+  max_frozen_runs: z.number().int().min(0).default(5),
+});
+
 export const MetricsSchema = z.object({
   /** Pushgateway base URL, e.g. http://pushgateway.monitoring:9091 */
   pushgateway: z.string().url().nullish(),
@@ -108,6 +116,15 @@ export const ConfigSchema = z.object({
   fetch_history: z.number().int().min(10).max(100000).default(2000),
   /** Check every rendered zone with named-checkzone before writing it: `auto` when the program is on PATH. */
   zone_check: z.enum(ZONE_CHECK_MODES).default("auto"),
+  guard: GuardSchema.default({ control: [], max_failing_fraction: 0.5, max_frozen_runs: 5 }),
+  /** Hysteresis: consecutive passing runs before a failed edge may join; failed runs before a live edge is dropped. */
+  rise: z.number().int().min(1).max(100).default(1),
+  fall: z.number().int().min(1).max(100).default(1),
+  /** Edges that joined more than flap_limit times within flap_window seconds are filled last (both needed). */
+  flap_window: z.number().int().positive().nullish(),
+  flap_limit: z.number().int().positive().nullish(),
+  /** Days before a TLS certificate's expiry from which the edge is warned about every run. */
+  cert_warn_days: z.number().min(0).default(14),
   metrics: MetricsSchema.default({ listen: "0.0.0.0:9464", job: "edgemanage", push_timeout: 2 }),
   state: StateConfigSchema.default({
     backend: "file",

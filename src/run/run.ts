@@ -3,9 +3,11 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { type NetworkSettings } from "../config/load.js";
 import { readCanaries, readEdgeLists, readZoneIncludes } from "../config/inputs.js";
-import { type Decision, decide } from "../core/decide.js";
+import { type Decision, type Observation, decide } from "../core/decide.js";
+import type { Config } from "../config/schema.js";
 import { DEFAULT_LIMITS } from "../core/history.js";
-import { DEFAULT_CONCURRENCY, type ProbeTarget, md5, probeAll } from "../probe/probe.js";
+import { probeControls } from "../probe/controls.js";
+import { DEFAULT_CONCURRENCY, type ProbeSettings, type ProbeTarget, md5, probeAll } from "../probe/probe.js";
 import type { NetworkState } from "../state/schema.js";
 import type { StateStore } from "../state/store.js";
 import { OperatorError, errorMessage } from "../util/errors.js";
@@ -36,6 +38,11 @@ export interface RunResult {
   written: string[];
 }
 
+function probeSettings(c: Config, expectedMd5: string, concurrency: number): ProbeSettings {
+  const t = c.testobject;
+  return { proto: t.proto, host: t.host, port: t.port, uri: t.uri, verify: t.verify, maxBytes: t.max_bytes, timeout: c.timeout, retry: c.retry, userAgent: c.user_agent, expectedMd5, concurrency };
+}
+
 /** Runs closer together than this are refused unless --force (protects against double scheduling). */
 export const MIN_SECONDS_BETWEEN_RUNS = 30;
 
@@ -48,6 +55,7 @@ function readRequired(file: string, key: string): Buffer {
 }
 
 function logDecision(d: Decision, log: Logger): void {
+  if (d.guard.status !== "clear") log.warn({ guard: d.guard.status, suspectRuns: d.state.guard.suspectRuns }, `guard: ${d.guard.status}`);
   for (const [edge, v] of d.verdicts) log.info({ edge, judgement: v.judgement, last: v.last, window: v.windowAverage, mean: v.average }, `edge ${edge} judged ${v.judgement}: ${v.reason}`);
   for (const [addr, v] of d.canaryVerdicts) log.info({ canary: addr, judgement: v.judgement }, `canary ${addr} judged ${v.judgement}: ${v.reason}`);
   for (const c of d.changes) {
@@ -64,6 +72,7 @@ export function formatPlan(s: NetworkSettings, d: Decision, zones: ZonePlan[], l
   const out: string[] = [];
   out.push(`edgemanage plan for network ${s.dnet} (dry run: nothing was written)`);
   out.push(`state: ${source}`);
+  if (d.guard.status !== "clear") out.push(`guard: ${d.guard.status.toUpperCase().replace("_", " ")} (suspect runs in a row: ${d.state.guard.suspectRuns})`);
   out.push(`live set: ${d.live.length} of ${s.edgeCount} wanted, ${d.liveChanged ? "CHANGES" : "unchanged"}`);
   const sign = { join: "+", stay: "=", leave: "-" } as const;
   for (const c of d.changes) out.push(`  ${sign[c.change]} ${c.edge}  ${c.change}: ${c.reason}`);
@@ -131,28 +140,14 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
     }
     const runDeadline = AbortSignal.timeout(Math.max(0, c.run_deadline * 1000 - (Date.now() - started)));
     const deadline = opts.signal ? AbortSignal.any([runDeadline, opts.signal]) : runDeadline;
-    const observations = await probeAll(
-      targets,
-      {
-        proto: c.testobject.proto,
-        host: c.testobject.host,
-        port: c.testobject.port,
-        uri: c.testobject.uri,
-        verify: c.testobject.verify,
-        maxBytes: c.testobject.max_bytes,
-        timeout: c.timeout,
-        retry: c.retry,
-        userAgent: c.user_agent,
-        expectedMd5,
-        concurrency,
-      },
-      {
-        deadline,
-        canaryKiller: c.canary_killer,
-        onResult: (t, o) => log.debug({ [t.kind]: t.address, seconds: o.seconds, outcome: o.outcome, detail: o.detail }, `fetched ${t.address}: ${o.outcome} ${o.seconds}s`),
-        onCanariesKilled: (n) => log.warn({ failures: n }, `${n} canaries failed (canary_killer ${c.canary_killer}): cancelling the remaining canary probes`),
-      },
-    );
+    const probeOptions = {
+      deadline,
+      canaryKiller: c.canary_killer,
+      onResult: (t: ProbeTarget, o: Observation) => log.debug({ [t.kind]: t.address, seconds: o.seconds, outcome: o.outcome, detail: o.detail }, `fetched ${t.address}: ${o.outcome} ${o.seconds}s`),
+      onCanariesKilled: (n: number) => log.warn({ failures: n }, `${n} canaries failed (canary_killer ${c.canary_killer}): cancelling the remaining canary probes`),
+    };
+    const [observations, controls] = await Promise.all([probeAll(targets, probeSettings(c, expectedMd5, concurrency), probeOptions), probeControls(c.guard.control, c.timeout, c.user_agent, deadline)]);
+    for (const [url, r] of controls) log.info({ control: url, ok: r.ok, detail: r.detail }, `guard control ${url}: ${r.ok ? "answers" : "FAILS"} (${r.detail})`);
     if (opts.signal?.aborted) throw new OperatorError(`network ${s.dnet}: interrupted while probing; nothing was written`, 143);
     if (opts.report) Object.assign(opts.report, { observations, wanted: s.edgeCount });
     const failed = [...observations].filter(([, o]) => o.outcome !== "ok");
@@ -164,6 +159,7 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
       edges,
       canaries: canaryRead.canaries,
       observations,
+      controls: new Map([...controls].map(([url, r]) => [url, r.ok])),
       previous,
       settings: {
         edgeCount: s.edgeCount,
@@ -172,6 +168,11 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
         maxChangesPer10Min: c.dnschange_maxfreq,
         canaryKiller: c.canary_killer,
         limits: { ...DEFAULT_LIMITS, samples: c.fetch_history },
+        rise: c.rise,
+        fall: c.fall,
+        flapWindow: c.flap_window ?? null,
+        flapLimit: c.flap_limit ?? null,
+        guard: { maxFailingFraction: c.guard.max_failing_fraction, maxFrozenRuns: c.guard.max_frozen_runs },
       },
     });
     logDecision(decision, log);

@@ -11,6 +11,18 @@ export type Judgement = z.infer<typeof JudgementSchema>;
 /** [epoch seconds, value in seconds] */
 const Point = z.tuple([z.number(), z.number()]);
 
+/** The TLS certificate an edge presented in its last HTTPS probe. */
+export const CertInfoSchema = z.object({
+  /** not-after, epoch seconds */
+  notAfter: z.number(),
+  issuer: z.string(),
+  /** Whether the certificate is valid for testobject.host (checked also when `verify` is false). */
+  nameMatch: z.boolean(),
+  /** When it was seen (epoch seconds). */
+  seen: z.number(),
+});
+export type CertInfo = z.infer<typeof CertInfoSchema>;
+
 /** Everything kept about one probed address (an edge or a canary). Every list is bounded by the history module. */
 export const EdgeRecordSchema = z.object({
   samples: z.array(Point),
@@ -22,6 +34,8 @@ export const EdgeRecordSchema = z.object({
   /** When `state` or `mode` last changed (epoch seconds). */
   changed: z.number().nullable(),
   comment: z.string().nullable(),
+  /** Absent in states written before certificates were kept. */
+  cert: CertInfoSchema.nullable().default(null),
 });
 export type EdgeRecord = z.infer<typeof EdgeRecordSchema>;
 
@@ -37,6 +51,15 @@ export const ZoneRecordSchema = z.object({
 });
 export type ZoneRecord = z.infer<typeof ZoneRecordSchema>;
 
+/** The mass-failure guard's memory (README "How a decision is made"). */
+export const GuardStateSchema = z.object({
+  /** Suspect runs in a row so far (0 after a run that was not suspect). */
+  suspectRuns: z.number().int().min(0),
+  /** Edges that passed in the last run that was not suspect: the base of the failing fraction. */
+  passedLastGood: z.array(z.string()),
+});
+export type GuardState = z.infer<typeof GuardStateSchema>;
+
 export const NetworkStateSchema = z.object({
   dnet: z.string(),
   lastRun: z.number().nullable(),
@@ -49,13 +72,14 @@ export const NetworkStateSchema = z.object({
   zones: z.record(z.string(), ZoneRecordSchema),
   edges: z.record(z.string(), EdgeRecordSchema),
   canaries: z.record(z.string(), EdgeRecordSchema),
+  guard: GuardStateSchema.default({ suspectRuns: 0, passedLastGood: [] }),
 });
 export type NetworkState = z.infer<typeof NetworkStateSchema>;
 
 export function emptyState(dnet: string): NetworkState {
-  return { dnet, lastRun: null, lastLive: [], rotations: [], substitutions: [], verificationFailures: [], zones: {}, edges: {}, canaries: {} };
+  return { dnet, lastRun: null, lastLive: [], rotations: [], substitutions: [], verificationFailures: [], zones: {}, edges: {}, canaries: {}, guard: { suspectRuns: 0, passedLastGood: [] } };
 }
 
 export function emptyEdge(): EdgeRecord {
-  return { samples: [], hourly: [], rotations: [], mode: "available", health: null, state: "out", changed: null, comment: null };
+  return { samples: [], hourly: [], rotations: [], mode: "available", health: null, state: "out", changed: null, comment: null, cert: null };
 }

@@ -1,0 +1,8 @@
+/** What probing one address produced. `seconds` is the failure value for every failed outcome. */
+export interface Observation {
+  seconds: number;
+  outcome: "ok" | "timeout" | "deadline" | "refused" | "http_error" | "checksum" | "too_large" | "error";
+  detail?: string;
+}
+
+export const failed = (o: Observation | undefined, failValue: number): boolean => o !== undefined && (o.outcome !== "ok" || o.seconds >= failValue);

@@ -1,0 +1,45 @@
+import { type EdgeRecord, emptyEdge } from "../state/schema.js";
+import { type HistoryLimits, recordSample } from "./history.js";
+import type { Observation } from "./observation.js";
+import type { Streak } from "./selection.js";
+
+/** Edges gone from the edge list are forgotten once they have not been probed for this long. */
+const FORGET_AFTER = 7 * 24 * 3600;
+
+/**
+ * The records of the wanted addresses, with this run's observations added as samples (unless `record`
+ * is false: a frozen run adds nothing); records not wanted are kept while recent or not `available`.
+ */
+export function recordAll(
+  previous: Readonly<Record<string, EdgeRecord>>,
+  addresses: Iterable<string>,
+  observations: ReadonlyMap<string, Observation>,
+  now: number,
+  failValue: number,
+  limits: HistoryLimits,
+  record: boolean,
+): Record<string, EdgeRecord> {
+  const wanted = new Set(addresses);
+  const next: Record<string, EdgeRecord> = {};
+  for (const [addr, rec] of Object.entries(previous)) {
+    const lastSeen = rec.samples.at(-1)?.[0] ?? 0;
+    if (wanted.has(addr) || now - lastSeen < FORGET_AFTER || rec.mode !== "available") next[addr] = rec;
+  }
+  for (const addr of wanted) {
+    const rec = next[addr] ?? emptyEdge();
+    const o = record ? observations.get(addr) : undefined;
+    // Whole-second sample times: enough for the 300 s window, and they compress to almost nothing.
+    next[addr] = o ? recordSample(rec, Math.floor(now), Math.min(o.seconds, failValue), limits) : rec;
+  }
+  return next;
+}
+
+/** Runs in a row that passed / failed, newest back, from the kept samples. */
+export function streakOf(samples: readonly [number, number][], failValue: number): Streak {
+  const isFail = (v: number) => v >= failValue;
+  let passes = 0;
+  let fails = 0;
+  for (let i = samples.length - 1; i >= 0 && !isFail(samples[i]![1]); i--) passes++;
+  for (let i = samples.length - 1; i >= 0 && isFail(samples[i]![1]); i--) fails++;
+  return { passes, fails, everFailed: samples.some(([, v]) => isFail(v)) };
+}

@@ -1,0 +1,26 @@
+import fetch from "node-fetch";
+import { errorMessage } from "../util/errors.js";
+
+export interface ControlResult {
+  ok: boolean;
+  detail: string;
+}
+
+/**
+ * The mass-failure guard's controls: URLs that should always answer from where the prober runs. A
+ * control passes when it answers with a status below 400 within `timeout` seconds. Never throws.
+ */
+export async function probeControls(urls: readonly string[], timeout: number, userAgent: string, deadline: AbortSignal): Promise<Map<string, ControlResult>> {
+  const results = await Promise.all(
+    urls.map(async (url): Promise<[string, ControlResult]> => {
+      try {
+        const res = await fetch(url, { signal: AbortSignal.any([deadline, AbortSignal.timeout(timeout * 1000)]), redirect: "manual", size: 1 << 20, headers: { "User-Agent": userAgent } });
+        await res.arrayBuffer();
+        return [url, { ok: res.status < 400, detail: `HTTP ${res.status}` }];
+      } catch (err) {
+        return [url, { ok: false, detail: errorMessage(err) }];
+      }
+    }),
+  );
+  return new Map(results);
+}
