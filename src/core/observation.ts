@@ -1,8 +1,10 @@
 /** What probing one address produced. `seconds` is the failure value for every failed outcome. */
 export interface Observation {
   seconds: number;
-  outcome: "ok" | "timeout" | "deadline" | "refused" | "http_error" | "checksum" | "too_large" | "error";
+  outcome: "ok" | "timeout" | "deadline" | "refused" | "http_error" | "checksum" | "too_large" | "tls" | "error";
   detail?: string;
+  /** The TLS certificate the address presented (HTTPS only). */
+  cert?: { notAfter: number; issuer: string; nameMatch: boolean };
 }
 
 export const failed = (o: Observation | undefined, failValue: number): boolean => o !== undefined && (o.outcome !== "ok" || o.seconds >= failValue);

@@ -29,7 +29,8 @@ export function recordAll(
     const rec = next[addr] ?? emptyEdge();
     const o = record ? observations.get(addr) : undefined;
     // Whole-second sample times: enough for the 300 s window, and they compress to almost nothing.
-    next[addr] = o ? recordSample(rec, Math.floor(now), Math.min(o.seconds, failValue), limits) : rec;
+    const sampled = o ? recordSample(rec, Math.floor(now), Math.min(o.seconds, failValue), limits) : rec;
+    next[addr] = o?.cert ? { ...sampled, cert: { ...o.cert, seen: now } } : sampled;
   }
   return next;
 }

@@ -28,7 +28,7 @@ export function buildRegistry(report: RunReport, end: RunEnd): Registry {
     const failures = gauge("edgemanage_probe_failures", "Probes of the last run that failed, by outcome.", ["outcome"]);
     const counts = new Map<string, number>();
     for (const o of report.observations.values()) if (o.outcome !== "ok") counts.set(o.outcome, (counts.get(o.outcome) ?? 0) + 1);
-    for (const outcome of ["timeout", "deadline", "refused", "http_error", "checksum", "too_large", "error"]) failures.set({ outcome }, counts.get(outcome) ?? 0);
+    for (const outcome of ["timeout", "deadline", "refused", "http_error", "checksum", "too_large", "tls", "error"]) failures.set({ outcome }, counts.get(outcome) ?? 0);
   }
   const d = report.decision;
   if (d) {

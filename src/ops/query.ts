@@ -43,7 +43,7 @@ export function edgeRow(edge: string, rec: EdgeRecord | undefined, now: number):
     mean_seconds: round3(averageAll(r.samples)),
     rotations_24h: r.rotations.filter((t) => t > now - 86_400).length,
     comment: r.comment,
-    cert_days_left: null,
+    cert_days_left: r.cert ? Math.floor((r.cert.notAfter - now) / 86_400) : null,
   };
 }
 

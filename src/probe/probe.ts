@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import http from "node:http";
-import https from "node:https";
 import { isIPv6 } from "node:net";
 import { performance } from "node:perf_hooks";
 import fetch, { type RequestInit } from "node-fetch";
 import type { Observation } from "../core/decide.js";
+import { CertAgent } from "./tls.js";
 
 export interface ProbeSettings {
   proto: "http" | "https";
@@ -61,6 +61,7 @@ function classify(err: unknown, signals: { deadline: AbortSignal; timeout: Abort
   if (signals.timeout.aborted) return "timeout";
   const e = err as { code?: string; type?: string; name?: string };
   if (e.type === "max-size") return "too_large";
+  if (e.code === "ERR_EDGE_CERTIFICATE") return "tls";
   if (e.code === "ECONNREFUSED") return "refused";
   return "error";
 }
@@ -79,25 +80,30 @@ export async function probeOne(address: string, s: ProbeSettings, agent: http.Ag
     headers: { Host: s.host, "User-Agent": s.userAgent, Accept: "*/*" },
   };
   const url = probeUrl(address, s);
+  const withCert = (o: Observation): Observation => {
+    const c = agent instanceof CertAgent ? agent.cert : null;
+    return c ? { ...o, cert: { notAfter: c.notAfter, issuer: c.issuer, nameMatch: c.nameMatch } } : o;
+  };
   for (let attempt = 0; ; attempt++) {
     const started = performance.now();
     try {
       const res = await fetch(url, init);
       const body = Buffer.from(await res.arrayBuffer());
       const seconds = Math.round(performance.now() - started) / 1000;
-      if (res.status < 200 || res.status > 299) return fail("http_error", `HTTP ${res.status}`);
+      if (res.status < 200 || res.status > 299) return withCert(fail("http_error", `HTTP ${res.status}`));
       const got = md5(body);
-      if (got !== s.expectedMd5) return fail("checksum", `md5 ${got} != expected ${s.expectedMd5} (${body.length} bytes)`);
-      return { seconds: Math.min(seconds, s.timeout), outcome: "ok" };
+      if (got !== s.expectedMd5) return withCert(fail("checksum", `md5 ${got} != expected ${s.expectedMd5} (${body.length} bytes)`));
+      return withCert({ seconds: Math.min(seconds, s.timeout), outcome: "ok" });
     } catch (err) {
       const outcome = classify(err, { deadline, timeout: timeoutSignal });
       const code = (err as { code?: string }).code;
-      const detail = `${code ?? ""} ${(err as Error).message}`.trim();
+      // node-fetch wraps the certificate's verdict in "request to … failed, reason: …": keep the verdict.
+      const detail = outcome === "tls" ? ((err as Error).message.split("reason: ").at(-1) ?? "") : `${code ?? ""} ${(err as Error).message}`.trim();
       if (outcome !== "timeout" && outcome !== "deadline" && code && RETRYABLE.has(code) && attempt < s.retry) {
         await sleep(50 * (attempt + 1), signal);
         if (!signal.aborted) continue;
       }
-      return fail(outcome === "refused" && attempt > 0 ? "refused" : outcome, attempt > 0 ? `${detail} (after ${attempt + 1} attempts)` : detail);
+      return withCert(fail(outcome === "refused" && attempt > 0 ? "refused" : outcome, attempt > 0 ? `${detail} (after ${attempt + 1} attempts)` : detail));
     }
   }
 }
@@ -107,10 +113,9 @@ export async function probeOne(address: string, s: ProbeSettings, agent: http.Ag
  * deadline passed; cancelled canaries are absent from the result.
  */
 export async function probeAll(targets: readonly ProbeTarget[], s: ProbeSettings, opts: ProbeOptions): Promise<Map<string, Observation>> {
-  const agent =
-    s.proto === "https"
-      ? new https.Agent({ keepAlive: false, maxSockets: Infinity, servername: s.host, rejectUnauthorized: s.verify })
-      : new http.Agent({ keepAlive: false, maxSockets: Infinity });
+  // HTTPS: an agent per probe, to know which certificate each edge presented.
+  const shared = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+  const agentFor = () => (s.proto === "https" ? new CertAgent(s.host, s.verify) : shared);
   const results = new Map<string, Observation>();
   const canaryStop = new AbortController();
   const canarySignal = AbortSignal.any([opts.deadline, canaryStop.signal]);
@@ -125,7 +130,9 @@ export async function probeAll(targets: readonly ProbeTarget[], s: ProbeSettings
         results.set(target.address, { seconds: s.timeout, outcome: "deadline", detail: "not started before run_deadline" });
         continue;
       }
+      const agent = agentFor();
       const o = await probeOne(target.address, s, agent, isCanary ? canarySignal : opts.deadline);
+      if (agent !== shared) agent.destroy();
       if (isCanary && canaryStop.signal.aborted) continue;
       results.set(target.address, o);
       opts.onResult?.(target, o);
@@ -145,7 +152,7 @@ export async function probeAll(targets: readonly ProbeTarget[], s: ProbeSettings
     }
     await Promise.all(running);
   } finally {
-    agent.destroy();
+    shared.destroy();
   }
   return results;
 }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { type NetworkSettings } from "../config/load.js";
 import { readCanaries, readEdgeLists, readZoneIncludes } from "../config/inputs.js";
+import { certWarnings } from "../core/certs.js";
 import { type Decision, type Observation, decide } from "../core/decide.js";
 import type { Config } from "../config/schema.js";
 import { DEFAULT_LIMITS } from "../core/history.js";
@@ -68,7 +69,7 @@ function logDecision(d: Decision, log: Logger): void {
   for (const e of d.errors) log.error({ live: d.live }, e);
 }
 
-export function formatPlan(s: NetworkSettings, d: Decision, zones: ZonePlan[], liveListChange: string | null, source: string): string {
+export function formatPlan(s: NetworkSettings, d: Decision, zones: ZonePlan[], liveListChange: string | null, source: string, warnings: string[] = []): string {
   const out: string[] = [];
   out.push(`edgemanage plan for network ${s.dnet} (dry run: nothing was written)`);
   out.push(`state: ${source}`);
@@ -78,6 +79,7 @@ export function formatPlan(s: NetworkSettings, d: Decision, zones: ZonePlan[], l
   for (const c of d.changes) out.push(`  ${sign[c.change]} ${c.edge}  ${c.change}: ${c.reason}`);
   for (const [zone, c] of d.canaryFor) out.push(`canary ${zone}: ${c.address ?? "none"} (${c.reason})`);
   for (const e of d.errors) out.push(`error: ${e}`);
+  for (const w of warnings) out.push(`warning: ${w}`);
   out.push("zones:");
   for (const z of zones) {
     const file = join(s.namedDir, `${z.domain}.zone`);
@@ -143,7 +145,8 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
     const probeOptions = {
       deadline,
       canaryKiller: c.canary_killer,
-      onResult: (t: ProbeTarget, o: Observation) => log.debug({ [t.kind]: t.address, seconds: o.seconds, outcome: o.outcome, detail: o.detail }, `fetched ${t.address}: ${o.outcome} ${o.seconds}s`),
+      // Failures at info, with their reason (a timeout, a refusal, which certificate problem, …).
+      onResult: (t: ProbeTarget, o: Observation) => log[o.outcome === "ok" ? "debug" : "info"]({ [t.kind]: t.address, seconds: o.seconds, outcome: o.outcome, detail: o.detail }, `fetched ${t.address}: ${o.outcome} ${o.seconds}s${o.detail ? ` (${o.detail})` : ""}`),
       onCanariesKilled: (n: number) => log.warn({ failures: n }, `${n} canaries failed (canary_killer ${c.canary_killer}): cancelling the remaining canary probes`),
     };
     const [observations, controls] = await Promise.all([probeAll(targets, probeSettings(c, expectedMd5, concurrency), probeOptions), probeControls(c.guard.control, c.timeout, c.user_agent, deadline)]);
@@ -176,6 +179,8 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
       },
     });
     logDecision(decision, log);
+    const certs = certWarnings(decision.state, edges, now, c.cert_warn_days);
+    for (const w of certs) log.warn({ edge: w.edge }, w.message);
 
     const resolved = await resolveHosts(decision.live);
     for (const [host, why] of resolved.failures) log.error({ edge: host, err: why }, "live edge does not resolve: left out of the zones");
@@ -203,7 +208,7 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
 
     if (opts.dryRun) {
       for (const z of zones) log.info({ zone: z.domain, write: z.write, reason: z.reason }, z.write ? `zone ${z.domain} would be written: ${z.reason}` : `zone ${z.domain} skipped: ${z.reason}`);
-      print(formatPlan(s, decision, zones, liveListChange, loaded.source));
+      print(formatPlan(s, decision, zones, liveListChange, loaded.source, certs.map((w) => w.message)));
       return { exitCode: refused.length ? 1 : 0, decision, zones, written: [] };
     }
     return await apply(s, store, loaded, decision, zones, liveText, liveCurrent, log, opts.report);

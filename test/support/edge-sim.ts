@@ -32,6 +32,8 @@ export class EdgeSim {
   private readonly listeners = new Map<string, net.Server>();
   private readonly behaviours = new Map<string, Behaviour>();
   private readonly server: http.Server;
+  /** Edges that present a certificate of their own (HTTPS): one server each. */
+  private readonly ownServers = new Map<string, http.Server>();
   private readonly open = new Set<net.Socket>();
 
   private constructor(
@@ -44,11 +46,16 @@ export class EdgeSim {
     this.server.keepAliveTimeout = 1;
   }
 
-  static async start(opts: { addresses: string[]; body: Buffer; tls?: { key: string; cert: string } }): Promise<EdgeSim> {
+  static async start(opts: { addresses: string[]; body: Buffer; tls?: { key: string; cert: string }; certs?: Record<string, { key: string; cert: string }> }): Promise<EdgeSim> {
     const probe = net.createServer();
     const port = await new Promise<number>((resolve) => probe.listen(0, "127.0.0.1", () => resolve((probe.address() as net.AddressInfo).port)));
     await new Promise((r) => probe.close(r));
     const sim = new EdgeSim(port, opts.body, opts.tls);
+    for (const [address, c] of Object.entries(opts.certs ?? {})) {
+      const server = https.createServer({ key: c.key, cert: c.cert }, (req, res) => sim.handle(req, res));
+      server.keepAliveTimeout = 1;
+      sim.ownServers.set(address, server);
+    }
     for (const a of opts.addresses) await sim.set(a, { kind: "ok" });
     return sim;
   }
@@ -72,7 +79,7 @@ export class EdgeSim {
     const listener = net.createServer((socket) => {
       this.open.add(socket);
       socket.on("close", () => this.open.delete(socket));
-      this.server.emit("connection", socket);
+      (this.ownServers.get(address) ?? this.server).emit("connection", socket);
     });
     this.listeners.set(address, listener);
     await new Promise<void>((resolve, reject) => {
