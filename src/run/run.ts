@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { type NetworkSettings } from "../config/load.js";
 import { readCanaries, readEdgeLists, readZoneIncludes } from "../config/inputs.js";
+import { edgeObservations, publishableAddresses } from "../core/addresses.js";
 import { certWarnings } from "../core/certs.js";
 import { type Decision, type Observation, decide } from "../core/decide.js";
 import type { Config } from "../config/schema.js";
@@ -132,9 +133,12 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
     log.info({ dnet: s.dnet, edges: edges.length, canaries: canaryRead.canaries.size, zones: includes.size, state: loaded.source, dryRun: opts.dryRun }, "run started");
     if (!opts.dryRun) await runCommands("run_before", c.commands.run_before, log);
 
-    const targets: ProbeTarget[] = [...edges.map((address) => ({ address, kind: "edge" as const }))];
-    const edgeSet = new Set(edges);
-    for (const addr of new Set(canaryRead.canaries.values())) if (!edgeSet.has(addr)) targets.push({ address: addr, kind: "canary" });
+    // Each name once per run; every address it resolves to (A and AAAA) is probed on its own.
+    const resolved = await resolveHosts(edges);
+    for (const [host, why] of resolved.failures) log.error({ edge: host, err: why }, `edge ${host} does not resolve: it fails this run`);
+    const edgeAddresses = new Set([...resolved.addresses.values()].flat());
+    const targets: ProbeTarget[] = [...edgeAddresses].map((address) => ({ address, kind: "edge" as const }));
+    for (const addr of new Set(canaryRead.canaries.values())) if (!edgeAddresses.has(addr)) targets.push({ address: addr, kind: "canary" });
     const concurrency = c.workers ?? DEFAULT_CONCURRENCY;
     // Classic configs often carry `workers: 10`; with async probes that low a bound only costs time.
     if (concurrency * Math.max(1, Math.floor(c.run_deadline / c.timeout)) < targets.length) {
@@ -149,7 +153,9 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
       onResult: (t: ProbeTarget, o: Observation) => log[o.outcome === "ok" ? "debug" : "info"]({ [t.kind]: t.address, seconds: o.seconds, outcome: o.outcome, detail: o.detail }, `fetched ${t.address}: ${o.outcome} ${o.seconds}s${o.detail ? ` (${o.detail})` : ""}`),
       onCanariesKilled: (n: number) => log.warn({ failures: n }, `${n} canaries failed (canary_killer ${c.canary_killer}): cancelling the remaining canary probes`),
     };
-    const [observations, controls] = await Promise.all([probeAll(targets, probeSettings(c, expectedMd5, concurrency), probeOptions), probeControls(c.guard.control, c.timeout, c.user_agent, deadline)]);
+    const [byAddress, controls] = await Promise.all([probeAll(targets, probeSettings(c, expectedMd5, concurrency), probeOptions), probeControls(c.guard.control, c.timeout, c.user_agent, deadline)]);
+    const observations = new Map([...canaryRead.canaries.values()].flatMap((a) => (byAddress.has(a) ? [[a, byAddress.get(a)!] as const] : [])));
+    for (const [e, o] of edgeObservations(edges, resolved.addresses, resolved.failures, byAddress, c.timeout)) observations.set(e, o);
     for (const [url, r] of controls) log.info({ control: url, ok: r.ok, detail: r.detail }, `guard control ${url}: ${r.ok ? "answers" : "FAILS"} (${r.detail})`);
     if (opts.signal?.aborted) throw new OperatorError(`network ${s.dnet}: interrupted while probing; nothing was written`, 143);
     if (opts.report) Object.assign(opts.report, { observations, wanted: s.edgeCount });
@@ -182,8 +188,8 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
     const certs = certWarnings(decision.state, edges, now, c.cert_warn_days);
     for (const w of certs) log.warn({ edge: w.edge }, w.message);
 
-    const resolved = await resolveHosts(decision.live);
-    for (const [host, why] of resolved.failures) log.error({ edge: host, err: why }, "live edge does not resolve: left out of the zones");
+    const published = publishableAddresses(decision.live, resolved.addresses, byAddress, c.timeout);
+    for (const l of published.leftOut) log.error({ edge: l.edge, address: l.address }, `address ${l.address} of edge ${l.edge} ${l.reason}: left out of its records`);
     const planned = planZones({
       dnet: s.dnet,
       now,
@@ -191,7 +197,7 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
       dns: c.dns,
       includes,
       live: decision.live,
-      addressesOf: resolved.addresses,
+      addressesOf: published.addresses,
       canaryFor: decision.canaryFor,
       previous: previous.zones,
       forceUpdate: opts.forceUpdate,
