@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { type DecideInput, type Observation, decide } from "../src/core/decide.js";
 import { DEFAULT_LIMITS } from "../src/core/history.js";
 import { judge } from "../src/core/judge.js";
-import { streakOf } from "../src/core/records.js";
+import { flapsOf, streakOf } from "../src/core/records.js";
 import { fill } from "../src/core/rules/fill.js";
 import { type GuardSettings, assessGuard } from "../src/core/rules/guard.js";
 import { keepStable } from "../src/core/rules/stability.js";
@@ -36,7 +36,7 @@ function ctx(records: Record<string, EdgeRecord>, over: Partial<RuleContext["set
     verdict: (e) => verdicts.get(e),
     average: (e) => verdicts.get(e)?.average ?? Infinity,
     streak: (e) => streakOf(records[e]!.samples, FAIL),
-    flaps: (e) => (flapWindow === null ? 0 : records[e]!.rotations.filter((t) => t > NOW - flapWindow).length),
+    flaps: (e) => (flapWindow === null ? 0 : flapsOf(records[e], NOW, flapWindow, FAIL)),
     settings: { rise: over.rise ?? 1, fall: over.fall ?? 1, flapWindow, flapLimit: over.flapLimit ?? null, maxChangesPer10Min: 10 },
     recentSubstitutions: [],
   };
@@ -69,6 +69,9 @@ describe("rule: stability, with fall", () => {
   }
 });
 
+/** Up, down, up, down …: joined at NOW-400, -280, -160 and -40, each time after failing. */
+const flappy = () => history([0.01, FAIL, 0.01, FAIL, 0.01, FAIL, 0.01, FAIL, 0.01, 0.01], { rotations: [NOW - 420, NOW - 300, NOW - 180, NOW - 60] });
+
 describe("rule: fill, with rise and flap damping", () => {
   const cases: [string, Record<string, EdgeRecord>, Partial<RuleContext["settings"]>, string[], [string, RegExp][]][] = [
     // Three places: the recovered edge's mean still carries its failure, so it fills last.
@@ -77,14 +80,15 @@ describe("rule: fill, with rise and flap damping", () => {
     ["rise 2: two passes in a row are", { a: history([FAIL, 0.05, 0.05]), b: history([0.2, 0.2, 0.2]), c: history([0.3, 0.3, 0.3]), d: history([FAIL, FAIL, FAIL]) }, { rise: 2 }, ["b", "c", "a"], []],
     ["rise applies only to edges that failed", { a: history([0.05]), b: history([0.2]), c: history([0.3]) }, { rise: 3 }, ["a", "b"], []],
     [
-      "flapping edges fill after every steadier candidate, even faster ones",
-      { a: history([0.01], { rotations: [NOW - 600, NOW - 400, NOW - 200] }), b: history([0.2]), c: history([0.3]) },
+      "flapping edges fill after every steadier candidate, even better judged ones",
+      { a: flappy(), b: history([0.9]), c: history([0.95]) },
       { flapWindow: 3600, flapLimit: 2 },
       ["b", "c"],
-      [["a", /^flapping: joined 3 times in 3600s \(flap_limit 2\)/]],
+      [["a", /^flapping: rejoined 4 times after failing in 3600s \(flap_limit 2\)/]],
     ],
-    ["flap damping off by default", { a: history([0.01], { rotations: [NOW - 600, NOW - 400, NOW - 200] }), b: history([0.2]), c: history([0.3]) }, {}, ["a", "b"], []],
-    ["a flapping edge still fills when nothing steadier is left", { a: history([0.01], { rotations: [NOW - 600, NOW - 400, NOW - 200] }), b: history([0.2]) }, { flapWindow: 3600, flapLimit: 2 }, ["b", "a"], []],
+    ["flap damping off by default: the pass_threshold edge comes first", { a: flappy(), b: history([0.9]), c: history([0.95]) }, {}, ["a", "b"], []],
+    ["a flapping edge still fills when nothing steadier is left", { a: flappy(), b: history([0.2]) }, { flapWindow: 3600, flapLimit: 2 }, ["b", "a"], []],
+    ["an edge that joined often but never failed is not flapping", { a: history([0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01], { rotations: [NOW - 400, NOW - 280, NOW - 160] }), b: history([0.2]), c: history([0.3]) }, { flapWindow: 3600, flapLimit: 2 }, ["a", "b"], []],
   ];
   for (const [name, records, settings, live, outs] of cases) {
     test(name, () => {

@@ -3,7 +3,7 @@ import { type CanaryChoice, chooseCanaries, keepCanaries } from "./canaries.js";
 import { type HistoryLimits, boundedPush, recordRotation } from "./history.js";
 import { type Verdict, judge } from "./judge.js";
 import type { Observation } from "./observation.js";
-import { recordAll, streakOf } from "./records.js";
+import { flapsOf, recordAll, streakOf } from "./records.js";
 import { addForced } from "./rules/force.js";
 import { fallBack } from "./rules/fallback.js";
 import { fill } from "./rules/fill.js";
@@ -91,7 +91,7 @@ function contextFor(input: DecideInput, records: Record<string, EdgeRecord>, ver
     verdict: (e) => verdicts.get(e),
     average: (e) => verdicts.get(e)?.average ?? Number.POSITIVE_INFINITY,
     streak: (e) => streakOf(records[e]?.samples ?? [], settings.failValue),
-    flaps: (e) => (flapWindow === null ? 0 : (records[e]?.rotations ?? []).filter((t) => t > now - flapWindow).length),
+    flaps: (e) => (flapWindow === null ? 0 : flapsOf(records[e], now, flapWindow, settings.failValue)),
     settings: { rise: settings.rise ?? 1, fall: settings.fall ?? 1, flapWindow, flapLimit: settings.flapLimit ?? null, maxChangesPer10Min: settings.maxChangesPer10Min },
     recentSubstitutions: previous.substitutions.filter((t) => t > now - CHURN_WINDOW),
   };

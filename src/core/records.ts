@@ -44,3 +44,21 @@ export function streakOf(samples: readonly [number, number][], failValue: number
   for (let i = samples.length - 1; i >= 0 && isFail(samples[i]![1]); i--) fails++;
   return { passes, fails, everFailed: samples.some(([, v]) => isFail(v)) };
 }
+
+/**
+ * Joins of the live set within the last `window` seconds that followed a failure of the edge since
+ * its previous join: the times it left by failing and came back. An edge that stands in while a
+ * flapping one is down also joins and leaves, but never fails, so it is not counted.
+ */
+export function flapsOf(rec: EdgeRecord | undefined, now: number, window: number, failValue: number): number {
+  if (!rec) return 0;
+  let count = 0;
+  rec.rotations.forEach((t, i) => {
+    if (t <= now - window) return;
+    // Sample times are whole seconds: a failure in the second of the previous join is after it (that
+    // join's own sample passed).
+    const since = i > 0 ? Math.floor(rec.rotations[i - 1]!) : Number.NEGATIVE_INFINITY;
+    if (rec.samples.some(([st, v]) => st >= since && st <= t && v >= failValue)) count++;
+  });
+  return count;
+}

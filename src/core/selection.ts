@@ -16,7 +16,7 @@ export interface RuleContext {
   average(e: string): number;
   /** Consecutive passing and failing runs up to this one, and whether the kept history has a failure. */
   streak(e: string): Streak;
-  /** Joins of the live set within flap_window (0 when flap damping is off). */
+  /** Times the edge left the live set by failing and joined again, within flap_window (0 when off). */
   flaps(e: string): number;
   settings: {
     rise: number;

@@ -7,7 +7,7 @@ export function heldByRise(e: string, ctx: RuleContext): boolean {
   return st.everFailed && st.passes < ctx.settings.rise;
 }
 
-/** Flap damping (flap_window and flap_limit both set): joined more than flap_limit times in the window. */
+/** Flap damping (flap_window and flap_limit both set): came back after failing more than flap_limit times in the window. */
 export function flapping(e: string, ctx: RuleContext): boolean {
   const { flapWindow, flapLimit } = ctx.settings;
   return flapWindow !== null && flapLimit !== null && ctx.flaps(e) > flapLimit;
@@ -26,10 +26,10 @@ export function fill(sel: Selection, ctx: RuleContext): Selection {
     .sort((a, b) => Number(flapping(a, ctx)) - Number(flapping(b, ctx)) || JUDGEMENT_RANK[ctx.judgement(a)] - JUDGEMENT_RANK[ctx.judgement(b)] || ctx.average(a) - ctx.average(b) || a.localeCompare(b));
   for (const e of candidates) {
     if (s.live.length >= ctx.wanted) {
-      if (flapping(e, ctx)) s = out(s, e, `flapping: joined ${ctx.flaps(e)} times in ${ctx.settings.flapWindow}s (flap_limit ${ctx.settings.flapLimit}); steadier edges fill first`);
+      if (flapping(e, ctx)) s = out(s, e, `flapping: rejoined ${ctx.flaps(e)} times after failing in ${ctx.settings.flapWindow}s (flap_limit ${ctx.settings.flapLimit}); steadier edges fill first`);
       continue;
     }
-    const flap = flapping(e, ctx) ? ` (flapping: joined ${ctx.flaps(e)} times in ${ctx.settings.flapWindow}s, filled after every steadier candidate)` : "";
+    const flap = flapping(e, ctx) ? ` (flapping: rejoined ${ctx.flaps(e)} times after failing in ${ctx.settings.flapWindow}s, filled after every steadier candidate)` : "";
     s = add(s, e, `best available: judged ${ctx.judgement(e)}, mean ${ctx.average(e).toFixed(3)}s${flap}`, true);
   }
   return s;
