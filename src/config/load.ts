@@ -3,7 +3,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import yaml from "js-yaml";
 import type { z } from "zod";
 import { OperatorError, errorMessage } from "../util/errors.js";
-import { type Config, ConfigSchema, IGNORED_CLASSIC_KEYS } from "./schema.js";
+import { type Config, ConfigSchema, ConfigSchemaChecked, IGNORED_CLASSIC_KEYS } from "./schema.js";
 
 export const DEFAULT_CONFIG_PATH = "/etc/edgemanage/edgemanage.yaml";
 
@@ -49,7 +49,7 @@ export function parseConfig(text: string, file: string): { config: Config; unkno
   }
   const known = new Set<string>([...Object.keys(ConfigSchema.shape), ...IGNORED_CLASSIC_KEYS]);
   const unknownKeys = Object.keys(raw).filter((k) => !known.has(k));
-  const parsed = ConfigSchema.safeParse(raw);
+  const parsed = ConfigSchemaChecked.safeParse(raw);
   if (!parsed.success) throw new OperatorError(formatIssues(file, parsed.error.issues), 2);
   return { config: parsed.data, unknownKeys };
 }

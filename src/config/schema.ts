@@ -68,6 +68,25 @@ export const GuardSchema = z.object({
   max_frozen_runs: z.number().int().min(0).default(5),
 });
 
+/** Several vantage points deciding together through the state bucket: README "Several vantage points". */
+export const VantageSchema = z
+  .object({
+    /** This prober's name (this cluster's). */
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { message: "expected a name of letters, digits, '.', '_' and '-'" }),
+    /** Every vantage's name, this one's included. */
+    peers: z.array(z.string().min(1)).min(1),
+    /** Observations older than this many seconds are ignored. */
+    stale_after: z.number().positive().default(150),
+    /** Vantages that must see an edge fail for it to fail; default: a majority of peers. */
+    quorum: z.number().int().min(1).nullish(),
+    /** The decision interval (seconds): one decision per interval, aligned on the clock (the CronJob's schedule). */
+    interval: z.number().int().min(1).default(60),
+    observations_key: z.string().min(1).default("edgemanage/{dnet}/observations/{vantage}.json.gz"),
+  })
+  .refine((v) => v.peers.includes(v.name), { message: "vantage.peers must include vantage.name (this vantage)", path: ["peers"] })
+  .refine((v) => v.quorum == null || v.quorum <= v.peers.length, { message: "vantage.quorum cannot be more than the number of peers", path: ["quorum"] })
+  .transform((v) => ({ ...v, quorum: v.quorum ?? Math.floor(v.peers.length / 2) + 1 }));
+
 export const MetricsSchema = z.object({
   /** Pushgateway base URL, e.g. http://pushgateway.monitoring:9091 */
   pushgateway: z.string().url().nullish(),
@@ -125,6 +144,12 @@ export const ConfigSchema = z.object({
   flap_limit: z.number().int().positive().nullish(),
   /** Days before a TLS certificate's expiry from which the edge is warned about every run. */
   cert_warn_days: z.number().min(0).default(14),
+  vantage: VantageSchema.nullish(),
+  /** probe.source_address: the local address probes leave from (a multi-homed prober). */
+  probe: z
+    .object({ source_address: z.string().refine(isIpAddress, { message: "expected an IP address of this host" }).nullish() })
+    .nullish()
+    .transform((p) => ({ source_address: p?.source_address ?? null })),
   metrics: MetricsSchema.default({ listen: "0.0.0.0:9464", job: "edgemanage", push_timeout: 2 }),
   state: StateConfigSchema.default({
     backend: "file",
@@ -133,6 +158,10 @@ export const ConfigSchema = z.object({
     force_path_style: false,
     on_unreadable: "fail",
   }),
+});
+
+export const ConfigSchemaChecked = ConfigSchema.superRefine((c, ctx) => {
+  if (c.vantage && c.state.backend !== "s3") ctx.addIssue({ code: "custom", path: ["vantage"], message: "several vantage points share their observations and decisions through S3: set state.backend: s3" });
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -54,6 +54,11 @@ export function buildRegistry(report: RunReport, end: RunEnd): Registry {
     gauge("edgemanage_canaries_used", "Zones publishing their canary after the last run.").set([...d.canaryFor.values()].filter((c) => c.address !== null).length);
     gauge("edgemanage_canaries_disabled", "1 when canary_killer disabled every canary in the last run.").set(d.canariesDisabled ? 1 : 0);
   }
+  if (report.vantage) {
+    gauge("edgemanage_vantages_fresh", "Vantages whose observations were fresh in the last run (itself included).").set(report.vantage.fresh);
+    gauge("edgemanage_vantages", "Vantages configured (vantage.peers).").set(report.vantage.peers);
+    gauge("edgemanage_decision_adopted", "1 when the last run adopted the decision another vantage made for the interval; `from` names it.", ["from"]).set({ from: report.vantage.adoptedFrom ?? "" }, report.vantage.adoptedFrom ? 1 : 0);
+  }
   if (report.zones) {
     gauge("edgemanage_zones_written", "Zone files written by the last run.").set(report.written?.length ?? 0);
     gauge("edgemanage_zones_refused", "Zones named-checkzone refused in the last run (their previous files stay).").set(report.zones.filter((z) => z.refused !== undefined).length);

@@ -16,6 +16,8 @@ export interface RunReport {
   zones?: readonly ZonePlan[];
   written?: readonly string[];
   stateSave: SaveOutcome;
+  /** Several vantage points: how many were fresh, and whose decision this run adopted (null: its own). */
+  vantage?: { fresh: number; peers: number; adoptedFrom: string | null };
 }
 
 /** The run's end, known only to the caller of the run. */

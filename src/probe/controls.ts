@@ -1,3 +1,5 @@
+import http from "node:http";
+import https from "node:https";
 import fetch from "node-fetch";
 import { errorMessage } from "../util/errors.js";
 
@@ -10,11 +12,12 @@ export interface ControlResult {
  * The mass-failure guard's controls: URLs that should always answer from where the prober runs. A
  * control passes when it answers with a status below 400 within `timeout` seconds. Never throws.
  */
-export async function probeControls(urls: readonly string[], timeout: number, userAgent: string, deadline: AbortSignal): Promise<Map<string, ControlResult>> {
+export async function probeControls(urls: readonly string[], timeout: number, userAgent: string, deadline: AbortSignal, sourceAddress: string | null = null): Promise<Map<string, ControlResult>> {
+  const agent = (u: URL) => (u.protocol === "https:" ? new https.Agent({ localAddress: sourceAddress ?? undefined }) : new http.Agent({ localAddress: sourceAddress ?? undefined }));
   const results = await Promise.all(
     urls.map(async (url): Promise<[string, ControlResult]> => {
       try {
-        const res = await fetch(url, { signal: AbortSignal.any([deadline, AbortSignal.timeout(timeout * 1000)]), redirect: "manual", size: 1 << 20, headers: { "User-Agent": userAgent } });
+        const res = await fetch(url, { agent, signal: AbortSignal.any([deadline, AbortSignal.timeout(timeout * 1000)]), redirect: "manual", size: 1 << 20, headers: { "User-Agent": userAgent } });
         await res.arrayBuffer();
         return [url, { ok: res.status < 400, detail: `HTTP ${res.status}` }];
       } catch (err) {

@@ -20,6 +20,8 @@ export interface ProbeSettings {
   userAgent: string;
   expectedMd5: string;
   concurrency: number;
+  /** The local address probes leave from (probe.source_address), or null for the system's choice. */
+  sourceAddress?: string | null;
 }
 
 export interface ProbeTarget {
@@ -114,8 +116,9 @@ export async function probeOne(address: string, s: ProbeSettings, agent: http.Ag
  */
 export async function probeAll(targets: readonly ProbeTarget[], s: ProbeSettings, opts: ProbeOptions): Promise<Map<string, Observation>> {
   // HTTPS: an agent per probe, to know which certificate each edge presented.
-  const shared = new http.Agent({ keepAlive: false, maxSockets: Infinity });
-  const agentFor = () => (s.proto === "https" ? new CertAgent(s.host, s.verify) : shared);
+  const localAddress = s.sourceAddress ?? undefined;
+  const shared = new http.Agent({ keepAlive: false, maxSockets: Infinity, localAddress });
+  const agentFor = () => (s.proto === "https" ? new CertAgent(s.host, s.verify, localAddress) : shared);
   const results = new Map<string, Observation>();
   const canaryStop = new AbortController();
   const canarySignal = AbortSignal.any([opts.deadline, canaryStop.signal]);

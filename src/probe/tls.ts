@@ -31,8 +31,9 @@ export class CertAgent extends https.Agent {
   constructor(
     private readonly host: string,
     private readonly verify: boolean,
+    localAddress?: string,
   ) {
-    super({ keepAlive: false, maxSockets: Infinity, servername: host, rejectUnauthorized: false });
+    super({ keepAlive: false, maxSockets: Infinity, servername: host, rejectUnauthorized: false, localAddress });
   }
 
   override createConnection(options: https.RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {

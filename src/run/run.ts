@@ -13,13 +13,14 @@ import { DEFAULT_CONCURRENCY, type ProbeSettings, type ProbeTarget, md5, probeAl
 import type { NetworkState } from "../state/schema.js";
 import type { StateStore } from "../state/store.js";
 import { OperatorError, errorMessage } from "../util/errors.js";
-import { writeFileAtomic } from "../util/fs.js";
-import { lineDiff } from "../zone/diff.js";
 import { checkPlans, zoneCheckerFor } from "../zone/check.js";
 import { DEFAULT_TEMPLATE_URL, type ZonePlan, compareAddresses, planZones } from "../zone/render.js";
 import type { RunReport } from "../metrics/report.js";
 import { StateStoreError } from "../state/store.js";
 import { runCommands } from "./commands.js";
+import { writeOutputs } from "./outputs.js";
+import { formatAdoptedPlan, formatPlan, logDecision, vantagePlanLines } from "./report.js";
+import { adopt, exchangeAndCombine, sameInterval, saveThenWrite } from "./vantage.js";
 import { acquireLock } from "./lock.js";
 import { resolveHosts } from "./resolve.js";
 
@@ -35,14 +36,17 @@ export interface RunOptions {
 
 export interface RunResult {
   exitCode: number;
-  decision: Decision;
+  /** Absent when this run adopted another vantage's decision. */
+  decision?: Decision;
   zones: ZonePlan[];
   written: string[];
+  /** The vantage whose decision this run adopted. */
+  adoptedFrom?: string | null;
 }
 
 function probeSettings(c: Config, expectedMd5: string, concurrency: number): ProbeSettings {
   const t = c.testobject;
-  return { proto: t.proto, host: t.host, port: t.port, uri: t.uri, verify: t.verify, maxBytes: t.max_bytes, timeout: c.timeout, retry: c.retry, userAgent: c.user_agent, expectedMd5, concurrency };
+  return { proto: t.proto, host: t.host, port: t.port, uri: t.uri, verify: t.verify, maxBytes: t.max_bytes, timeout: c.timeout, retry: c.retry, userAgent: c.user_agent, expectedMd5, concurrency, sourceAddress: c.probe.source_address };
 }
 
 /** Runs closer together than this are refused unless --force (protects against double scheduling). */
@@ -54,51 +58,6 @@ function readRequired(file: string, key: string): Buffer {
   } catch (err) {
     throw new OperatorError(`${file}: cannot read ${key} (${errorMessage(err)}); fix ${key} in the configuration`, 2);
   }
-}
-
-function logDecision(d: Decision, log: Logger): void {
-  if (d.guard.status !== "clear") log.warn({ guard: d.guard.status, suspectRuns: d.state.guard.suspectRuns }, `guard: ${d.guard.status}`);
-  for (const [edge, v] of d.verdicts) log.info({ edge, judgement: v.judgement, last: v.last, window: v.windowAverage, mean: v.average }, `edge ${edge} judged ${v.judgement}: ${v.reason}`);
-  for (const [addr, v] of d.canaryVerdicts) log.info({ canary: addr, judgement: v.judgement }, `canary ${addr} judged ${v.judgement}: ${v.reason}`);
-  for (const c of d.changes) {
-    const verb = c.change === "join" ? "published" : c.change === "stay" ? "stays published" : "dropped";
-    log.info({ edge: c.edge, change: c.change, reason: c.reason }, `edge ${c.edge} ${verb}: ${c.reason}`);
-  }
-  const changed = new Set(d.changes.map((c) => c.edge));
-  for (const [edge, reason] of d.outReasons) if (!changed.has(edge)) log.debug({ edge, reason }, `edge ${edge} not published: ${reason}`);
-  for (const [zone, c] of d.canaryFor) log.info({ zone, canary: c.address, reason: c.reason }, c.address ? `zone ${zone} uses its canary: ${c.reason}` : `zone ${zone} uses no canary: ${c.reason}`);
-  for (const e of d.errors) log.error({ live: d.live }, e);
-}
-
-export function formatPlan(s: NetworkSettings, d: Decision, zones: ZonePlan[], liveListChange: string | null, source: string, warnings: string[] = []): string {
-  const out: string[] = [];
-  out.push(`edgemanage plan for network ${s.dnet} (dry run: nothing was written)`);
-  out.push(`state: ${source}`);
-  if (d.guard.status !== "clear") out.push(`guard: ${d.guard.status.toUpperCase().replace("_", " ")} (suspect runs in a row: ${d.state.guard.suspectRuns})`);
-  out.push(`live set: ${d.live.length} of ${s.edgeCount} wanted, ${d.liveChanged ? "CHANGES" : "unchanged"}`);
-  const sign = { join: "+", stay: "=", leave: "-" } as const;
-  for (const c of d.changes) out.push(`  ${sign[c.change]} ${c.edge}  ${c.change}: ${c.reason}`);
-  for (const [zone, c] of d.canaryFor) out.push(`canary ${zone}: ${c.address ?? "none"} (${c.reason})`);
-  for (const e of d.errors) out.push(`error: ${e}`);
-  for (const w of warnings) out.push(`warning: ${w}`);
-  out.push("zones:");
-  for (const z of zones) {
-    const file = join(s.namedDir, `${z.domain}.zone`);
-    if (z.refused !== undefined) {
-      out.push(`  ${z.domain}: REFUSED, not written: ${z.refused}`);
-      continue;
-    }
-    if (!z.write) {
-      out.push(`  ${z.domain}: not written (${z.reason})`);
-      continue;
-    }
-    const current = existsSync(file) ? readFileSync(file, "utf8") : null;
-    out.push(`  ${z.domain}: would write ${file} (${z.reason})`);
-    const body = current === null ? z.text.split("\n").map((l) => `+ ${l}`).join("\n") : lineDiff(current, z.text);
-    out.push(body.replace(/^/gm, "      "));
-  }
-  if (liveListChange !== null) out.push(`live list: ${liveListChange}`);
-  return `${out.join("\n")}\n`;
 }
 
 /**
@@ -127,7 +86,8 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
     const loaded = await store.load(s.dnet);
     const previous = loaded.state;
     const since = previous.lastRun === null ? null : now - previous.lastRun;
-    if (!opts.dryRun && !opts.force && since !== null && since >= 0 && since < MIN_SECONDS_BETWEEN_RUNS) {
+    // With several vantages the state's last run may be another vantage's: the interval rule applies instead.
+    if (!c.vantage && !opts.dryRun && !opts.force && since !== null && since >= 0 && since < MIN_SECONDS_BETWEEN_RUNS) {
       throw new OperatorError(`network ${s.dnet}: last run was ${since.toFixed(0)}s ago (less than ${MIN_SECONDS_BETWEEN_RUNS}s); bypass with --force at your own risk`, 1);
     }
     log.info({ dnet: s.dnet, edges: edges.length, canaries: canaryRead.canaries.size, zones: includes.size, state: loaded.source, dryRun: opts.dryRun }, "run started");
@@ -153,7 +113,7 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
       onResult: (t: ProbeTarget, o: Observation) => log[o.outcome === "ok" ? "debug" : "info"]({ [t.kind]: t.address, seconds: o.seconds, outcome: o.outcome, detail: o.detail }, `fetched ${t.address}: ${o.outcome} ${o.seconds}s${o.detail ? ` (${o.detail})` : ""}`),
       onCanariesKilled: (n: number) => log.warn({ failures: n }, `${n} canaries failed (canary_killer ${c.canary_killer}): cancelling the remaining canary probes`),
     };
-    const [byAddress, controls] = await Promise.all([probeAll(targets, probeSettings(c, expectedMd5, concurrency), probeOptions), probeControls(c.guard.control, c.timeout, c.user_agent, deadline)]);
+    const [byAddress, controls] = await Promise.all([probeAll(targets, probeSettings(c, expectedMd5, concurrency), probeOptions), probeControls(c.guard.control, c.timeout, c.user_agent, deadline, c.probe.source_address)]);
     const observations = new Map([...canaryRead.canaries.values()].flatMap((a) => (byAddress.has(a) ? [[a, byAddress.get(a)!] as const] : [])));
     for (const [e, o] of edgeObservations(edges, resolved.addresses, resolved.failures, byAddress, c.timeout)) observations.set(e, o);
     for (const [url, r] of controls) log.info({ control: url, ok: r.ok, detail: r.detail }, `guard control ${url}: ${r.ok ? "answers" : "FAILS"} (${r.detail})`);
@@ -162,6 +122,23 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
     const failed = [...observations].filter(([, o]) => o.outcome !== "ok");
     log.info({ probed: observations.size, failed: failed.length, seconds: (Date.now() - started) / 1000 }, "probing done");
     for (const [addr, o] of failed) if (o.outcome === "checksum") log.error({ edge: addr, detail: o.detail }, "verification failure: wrong test object");
+
+    // Several vantage points: share this run's observations, combine everyone's, and decide at most once per interval.
+    const vantageLines: string[] = [];
+    if (c.vantage) {
+      const own = new Map(edges.flatMap((e) => (observations.has(e) ? [[e, observations.get(e)!] as const] : [])));
+      const combined = await exchangeAndCombine(s, c.vantage, own, now, opts.dryRun, log);
+      for (const [e, o] of combined.observations) observations.set(e, o);
+      vantageLines.push(...vantagePlanLines(combined, c.vantage.peers.length));
+      const adopting = sameInterval(previous.lastRun, now, c.vantage.interval);
+      if (opts.report) opts.report.vantage = { fresh: combined.fresh.length, peers: c.vantage.peers.length, adoptedFrom: adopting ? previous.decidedBy : null };
+      if (adopting) {
+        const r = await adopt({ s, committed: previous, includes, template, checker, log, dryRun: opts.dryRun });
+        if (opts.report) Object.assign(opts.report, { zones: r.zones, written: r.written });
+        if (opts.dryRun) print(formatAdoptedPlan(s, previous, r.zones, loaded.source, vantageLines));
+        return { exitCode: r.exitCode, zones: r.zones, written: r.written, adoptedFrom: previous.decidedBy };
+      }
+    }
 
     const decision = decide({
       now,
@@ -214,24 +191,17 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
 
     if (opts.dryRun) {
       for (const z of zones) log.info({ zone: z.domain, write: z.write, reason: z.reason }, z.write ? `zone ${z.domain} would be written: ${z.reason}` : `zone ${z.domain} skipped: ${z.reason}`);
-      print(formatPlan(s, decision, zones, liveListChange, loaded.source, certs.map((w) => w.message)));
+      print(formatPlan(s, decision, zones, liveListChange, loaded.source, certs.map((w) => w.message), vantageLines));
       return { exitCode: refused.length ? 1 : 0, decision, zones, written: [] };
+    }
+    if (c.vantage) {
+      const r = await saveThenWrite({ s, committed: previous, includes, template, checker, log, dryRun: false, store, loaded, decision, zones, liveText, liveCurrent, report: opts.report, vantage: c.vantage, now });
+      if (opts.report) Object.assign(opts.report, { written: r.written, ...(r.adoptedFrom ? { vantage: { ...opts.report.vantage!, adoptedFrom: r.adoptedFrom } } : {}) });
+      return { ...r, decision };
     }
     return await apply(s, store, loaded, decision, zones, liveText, liveCurrent, log, opts.report);
   } finally {
     release();
-  }
-}
-
-/** The stamp file a reloader watches: written after the zones, so it never picks up half a set. */
-export const stampFile = (s: NetworkSettings) => join(s.namedDir, `.edgemanage.${s.dnet}.stamp`);
-
-function writeStamp(s: NetworkSettings, zones: ZonePlan[], log: Logger): void {
-  const serials = Object.fromEntries(zones.filter((z) => z.write).map((z) => [z.domain, z.record.serial]).sort());
-  try {
-    writeFileAtomic(stampFile(s), `${JSON.stringify({ dnet: s.dnet, serials })}\n`);
-  } catch (err) {
-    log.error({ file: stampFile(s), err: errorMessage(err) }, "stamp file could not be written: a reloader may not notice the new zones");
   }
 }
 
@@ -247,35 +217,9 @@ async function apply(
   report: RunReport | undefined,
 ): Promise<RunResult> {
   const c = s.config;
-  let exitCode = zones.some((z) => z.refused !== undefined) ? 1 : 0;
-  const written: string[] = [];
+  const { exitCode, written } = writeOutputs(s, zones, liveText, liveCurrent, decision.live, log);
   const zoneRecords: NetworkState["zones"] = { ...loaded.state.zones };
-  for (const z of zones) {
-    const file = join(s.namedDir, `${z.domain}.zone`);
-    if (!z.write) {
-      if (z.refused === undefined) log.info({ zone: z.domain, reason: z.reason }, `zone ${z.domain} skipped: ${z.reason}`);
-      continue;
-    }
-    try {
-      writeFileAtomic(file, z.text);
-      zoneRecords[z.domain] = z.record;
-      written.push(z.domain);
-      log.info({ zone: z.domain, file, serial: z.record.serial, addresses: z.addresses, reason: z.reason }, `zone ${z.domain} written: ${z.reason}`);
-    } catch (err) {
-      exitCode = 1;
-      log.error({ zone: z.domain, file, err: errorMessage(err) }, "zone could not be written; it will be retried next run");
-    }
-  }
-  if (written.length) writeStamp(s, zones, log);
-  if (s.liveList && liveText !== null && liveText !== liveCurrent) {
-    try {
-      writeFileAtomic(s.liveList, liveText);
-      log.info({ file: s.liveList, live: decision.live }, "live list written");
-    } catch (err) {
-      exitCode = 1;
-      log.error({ file: s.liveList, err: errorMessage(err) }, "live list could not be written; fix live_list");
-    }
-  }
+  for (const d of written) zoneRecords[d] = zones.find((z) => z.domain === d)!.record;
   if (report) report.written = written;
   try {
     await store.save({ ...decision.state, zones: zoneRecords }, loaded);

@@ -18,6 +18,18 @@ export interface S3StoreOptions {
   deadlineMs: number;
 }
 
+/** The client every S3 adapter uses: throttling and 5xx retried with backoff and jitter, bounded waits. */
+export function makeS3Client(opts: { region: string; endpoint?: string; forcePathStyle: boolean }): S3Client {
+  return new S3Client({
+    region: opts.region,
+    endpoint: opts.endpoint,
+    forcePathStyle: opts.forcePathStyle,
+    maxAttempts: 5,
+    retryMode: "standard",
+    requestHandler: { connectionTimeout: 3000, requestTimeout: 10000 },
+  });
+}
+
 type S3Error = Error & { $metadata?: { httpStatusCode?: number }; Code?: string; code?: string };
 
 const CREDENTIAL_ERRORS = new Set(["AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "CredentialsProviderError", "Forbidden"]);
@@ -55,15 +67,7 @@ export class S3StateStore implements StateStore {
     private readonly opts: S3StoreOptions,
     private readonly log: Logger,
   ) {
-    this.client = new S3Client({
-      region: opts.region,
-      endpoint: opts.endpoint,
-      forcePathStyle: opts.forcePathStyle,
-      // Throttling and 5xx are retried with exponential backoff and jitter, within deadlineMs.
-      maxAttempts: 5,
-      retryMode: "standard",
-      requestHandler: { connectionTimeout: 3000, requestTimeout: 10000 },
-    });
+    this.client = makeS3Client(opts);
   }
 
   describe(): string {

@@ -73,11 +73,13 @@ export const NetworkStateSchema = z.object({
   edges: z.record(z.string(), EdgeRecordSchema),
   canaries: z.record(z.string(), EdgeRecordSchema),
   guard: GuardStateSchema.default({ suspectRuns: 0, passedLastGood: [] }),
+  /** The vantage whose run made this decision (several vantage points), or null. */
+  decidedBy: z.string().nullable().default(null),
 });
 export type NetworkState = z.infer<typeof NetworkStateSchema>;
 
 export function emptyState(dnet: string): NetworkState {
-  return { dnet, lastRun: null, lastLive: [], rotations: [], substitutions: [], verificationFailures: [], zones: {}, edges: {}, canaries: {}, guard: { suspectRuns: 0, passedLastGood: [] } };
+  return { dnet, lastRun: null, lastLive: [], rotations: [], substitutions: [], verificationFailures: [], zones: {}, edges: {}, canaries: {}, guard: { suspectRuns: 0, passedLastGood: [] }, decidedBy: null };
 }
 
 export function emptyEdge(): EdgeRecord {

@@ -164,3 +164,25 @@ export function planZones(input: ZonePlanInput): ZonePlan[] {
   }
   return plans;
 }
+
+/**
+ * Zones as another vantage committed them: each rendered from its record's addresses and serial, so
+ * every cluster serves byte-identical zones. A zone is written only where this cluster's file differs.
+ */
+export function planAdopted(input: {
+  dnet: string;
+  template: string;
+  dns: Config["dns"];
+  includes: ReadonlyMap<string, string>;
+  records: Readonly<Record<string, ZoneRecord>>;
+  decidedBy: string;
+  current: (domain: string) => string | null;
+}): ZonePlan[] {
+  return [...input.includes].map(([domain, include]) => {
+    const rec = input.records[domain];
+    if (!rec?.addresses?.length) return { domain, write: false, reason: `the decision of vantage ${input.decidedBy} has no addresses for this zone`, text: "", addresses: [], record: rec ?? { hash: "", serial: 0, canary: null } };
+    const text = renderZone(input.template, { dnet: input.dnet, domain, dns: input.dns, addresses: rec.addresses, include, serial: rec.serial });
+    const write = input.current(domain) !== text;
+    return { domain, write, text, addresses: rec.addresses, record: rec, reason: write ? `adopted the decision of vantage ${input.decidedBy} (serial ${rec.serial})` : `unchanged (the decision of vantage ${input.decidedBy})` };
+  });
+}

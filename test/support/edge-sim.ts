@@ -31,6 +31,8 @@ export class EdgeSim {
   maxInFlight = 0;
   private readonly listeners = new Map<string, net.Server>();
   private readonly behaviours = new Map<string, Behaviour>();
+  /** `source>edge` → behaviour for connections from that source address only (a vantage's view). */
+  private readonly fromSource = new Map<string, Behaviour>();
   private readonly server: http.Server;
   /** Edges that present a certificate of their own (HTTPS): one server each. */
   private readonly ownServers = new Map<string, http.Server>();
@@ -60,8 +62,17 @@ export class EdgeSim {
     return sim;
   }
 
-  behaviour(address: string): Behaviour {
-    return this.behaviours.get(address) ?? { kind: "refuse" };
+  behaviour(address: string, source?: string): Behaviour {
+    return (source !== undefined ? this.fromSource.get(`${source}>${address}`) : undefined) ?? this.behaviours.get(address) ?? { kind: "refuse" };
+  }
+
+  /**
+   * How `edge` answers connections from `source` only (null: as to everyone). `refuse` resets the
+   * connection at once: the listener is shared, so the refusal is a TCP reset for that source alone.
+   */
+  setFrom(source: string, edge: string, b: Behaviour | null): void {
+    if (b === null) this.fromSource.delete(`${source}>${edge}`);
+    else this.fromSource.set(`${source}>${edge}`, b);
   }
 
   /** Changes an edge's behaviour; `refuse` closes its listener so connections are really refused. */
@@ -77,6 +88,10 @@ export class EdgeSim {
     }
     if (l) return;
     const listener = net.createServer((socket) => {
+      if (this.fromSource.get(`${(socket.remoteAddress ?? "").replace(/^::ffff:/, "")}>${address}`)?.kind === "refuse") {
+        socket.resetAndDestroy();
+        return;
+      }
       this.open.add(socket);
       socket.on("close", () => this.open.delete(socket));
       (this.ownServers.get(address) ?? this.server).emit("connection", socket);
@@ -101,7 +116,7 @@ export class EdgeSim {
       path: req.url,
       servername: ((req.socket as TLSSocket).servername as string | false | undefined) || null,
     });
-    const b = this.behaviour(address);
+    const b = this.behaviour(address, (req.socket.remoteAddress ?? "").replace(/^::ffff:/, ""));
     this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
     res.on("close", () => this.inFlight--);
     const send = (status: number, body: Buffer) => {

@@ -26,6 +26,14 @@ export class PreconditionLayer {
   private failures: { status: number; code: string }[] = [];
   /** Runs once when the next PutObject arrives, before its preconditions are checked (a competing write). */
   beforeNextPut: (() => Promise<void>) | null = null;
+  /**
+   * One-shot hooks for the next PutObject whose path contains `match`, run before the request is
+   * queued: other clients' requests go on meanwhile, so a whole competing run can happen in between.
+   */
+  private putHooks: { match: string; fn: () => Promise<void> }[] = [];
+  beforePutTo(match: string, fn: () => Promise<void>): void {
+    this.putHooks.push({ match, fn });
+  }
   /** Runs once, just after the next PutObject was stored (to write between a PUT and its check). */
   afterNextPut: (() => Promise<void>) | null = null;
   private queue = Promise.resolve();
@@ -118,6 +126,8 @@ export class PreconditionLayer {
       res.end(up.body);
     };
     if (!isObjectPut) return run();
+    const hook = this.putHooks.findIndex((h) => path.includes(h.match));
+    if (hook >= 0) await this.putHooks.splice(hook, 1)[0]!.fn();
     // Conditional writes are checked and applied one at a time, as S3 does per key.
     const turn = this.queue.then(run, run);
     this.queue = turn.then(() => undefined, () => undefined);

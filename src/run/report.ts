@@ -1,0 +1,79 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import type { NetworkSettings } from "../config/load.js";
+import type { Decision } from "../core/decide.js";
+import type { Combined } from "../core/quorum.js";
+import type { NetworkState } from "../state/schema.js";
+import { lineDiff } from "../zone/diff.js";
+import type { ZonePlan } from "../zone/render.js";
+
+/** Every decision with its reason, as log lines. */
+export function logDecision(d: Decision, log: Logger): void {
+  if (d.guard.status !== "clear") log.warn({ guard: d.guard.status, suspectRuns: d.state.guard.suspectRuns }, `guard: ${d.guard.status}`);
+  for (const [edge, v] of d.verdicts) log.info({ edge, judgement: v.judgement, last: v.last, window: v.windowAverage, mean: v.average }, `edge ${edge} judged ${v.judgement}: ${v.reason}`);
+  for (const [addr, v] of d.canaryVerdicts) log.info({ canary: addr, judgement: v.judgement }, `canary ${addr} judged ${v.judgement}: ${v.reason}`);
+  for (const c of d.changes) {
+    const verb = c.change === "join" ? "published" : c.change === "stay" ? "stays published" : "dropped";
+    log.info({ edge: c.edge, change: c.change, reason: c.reason }, `edge ${c.edge} ${verb}: ${c.reason}`);
+  }
+  const changed = new Set(d.changes.map((c) => c.edge));
+  for (const [edge, reason] of d.outReasons) if (!changed.has(edge)) log.debug({ edge, reason }, `edge ${edge} not published: ${reason}`);
+  for (const [zone, c] of d.canaryFor) log.info({ zone, canary: c.address, reason: c.reason }, c.address ? `zone ${zone} uses its canary: ${c.reason}` : `zone ${zone} uses no canary: ${c.reason}`);
+  for (const e of d.errors) log.error({ live: d.live }, e);
+}
+
+/** The dry run's plan: what would change, and why. */
+export function formatPlan(s: NetworkSettings, d: Decision, zones: ZonePlan[], liveListChange: string | null, source: string, warnings: string[] = [], vantage: string[] = []): string {
+  const out: string[] = [];
+  out.push(`edgemanage plan for network ${s.dnet} (dry run: nothing was written)`);
+  out.push(`state: ${source}`);
+  out.push(...vantage);
+  if (d.guard.status !== "clear") out.push(`guard: ${d.guard.status.toUpperCase().replace("_", " ")} (suspect runs in a row: ${d.state.guard.suspectRuns})`);
+  out.push(`live set: ${d.live.length} of ${s.edgeCount} wanted, ${d.liveChanged ? "CHANGES" : "unchanged"}`);
+  const sign = { join: "+", stay: "=", leave: "-" } as const;
+  for (const c of d.changes) out.push(`  ${sign[c.change]} ${c.edge}  ${c.change}: ${c.reason}`);
+  for (const [zone, c] of d.canaryFor) out.push(`canary ${zone}: ${c.address ?? "none"} (${c.reason})`);
+  for (const e of d.errors) out.push(`error: ${e}`);
+  for (const w of warnings) out.push(`warning: ${w}`);
+  out.push(...zoneLines(s, zones));
+  if (liveListChange !== null) out.push(`live list: ${liveListChange}`);
+  return `${out.join("\n")}\n`;
+}
+
+/** Each vantage's view of the edges they disagree on, and the combined result. */
+export function vantagePlanLines(c: Combined, peers: number): string[] {
+  const out = [`vantages: ${c.fresh.length} of ${peers} fresh (${c.fresh.join(", ")}), quorum ${c.quorum}`];
+  for (const [name, why] of c.stale) out.push(`  stale: ${name} (${why})`);
+  for (const d of c.disagreements) out.push(`  ${d.edge}: ${Object.entries(d.views).map(([n, v]) => `${n} ${v}`).join(", ")} -> ${d.result}`);
+  return out;
+}
+
+/** The plan of a vantage that adopts this interval's decision. */
+export function formatAdoptedPlan(s: NetworkSettings, committed: NetworkState, zones: ZonePlan[], source: string, vantage: string[]): string {
+  const out = [`edgemanage plan for network ${s.dnet} (dry run: nothing was written)`, `state: ${source}`, ...vantage];
+  out.push(`decision: this interval's, made by vantage ${committed.decidedBy ?? "?"}: adopted (live set ${[...committed.lastLive].join(" ")})`);
+  out.push(...zoneLines(s, zones));
+  return `${out.join("\n")}\n`;
+}
+
+function zoneLines(s: NetworkSettings, zones: readonly ZonePlan[]): string[] {
+  const out: string[] = ["zones:"];
+  for (const z of zones) {
+    const file = join(s.namedDir, `${z.domain}.zone`);
+    if (z.refused !== undefined) {
+      out.push(`  ${z.domain}: REFUSED, not written: ${z.refused}`);
+      continue;
+    }
+    if (!z.write) {
+      out.push(`  ${z.domain}: not written (${z.reason})`);
+      continue;
+    }
+    const current = existsSync(file) ? readFileSync(file, "utf8") : null;
+    out.push(`  ${z.domain}: would write ${file} (${z.reason})`);
+    const body = current === null ? z.text.split("\n").map((l) => `+ ${l}`).join("\n") : lineDiff(current, z.text);
+    out.push(body.replace(/^/gm, "      "));
+  }
+  return out;
+}
+
