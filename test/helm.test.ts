@@ -10,7 +10,7 @@ import { CHART, type K8sObject, byKind, helm, named, template, validateObject } 
 import { ROOT } from "./support/tools.js";
 
 const VALUES = (name: string) => join(ROOT, "test/helm", `${name}.yaml`);
-const VALUES_FILES = ["two-networks", "s3-secret", "irsa", "bind-disabled", "existing-claim", "monitoring"];
+const VALUES_FILES = ["two-networks", "s3-secret", "irsa", "bind-disabled", "existing-claim", "monitoring", "vantage"];
 
 interface Container {
   name: string;
@@ -182,6 +182,14 @@ describe("helm chart", () => {
     assert.equal(t.metadata.annotations?.["helm.sh/hook"], "test");
     const env = (t as unknown as { spec: PodSpec }).spec.containers[0]!.env!;
     assert.deepEqual(Object.fromEntries(env.map((e) => [e.name, e.value])), { ZONES: "example.com example.net example.org", SERVER: "em-edgemanage-dns.dns.svc", PORT: "53" });
+  });
+
+  test("vantage.* values become the configuration's vantage section, and need the S3 state", async () => {
+    const objs = await template([VALUES("vantage")]);
+    const { config } = parseConfig(data(named(objs, "ConfigMap", "em-edgemanage-config"))["edgemanage.yaml"]!, "edgemanage.yaml");
+    assert.deepEqual(config.vantage, { name: "eu-west", peers: ["eu-west", "us-east", "ap-south"], stale_after: 150, interval: 60, quorum: 2, observations_key: "edgemanage/{dnet}/observations/{vantage}.json.gz" });
+    const r = await helm("template", "em", CHART, "--set", "vantage.name=x", "--set-json", 'networks={"n":{"edges":["192.0.2.1"],"zones":{}}}', "--set", "testObject.content=x");
+    assert.match(r.stderr, /vantage\.name is set: several vantage points need state\.s3\.bucket/);
   });
 
   test("NOTES.txt tells how to see the runs, a plan, the live set and the DNS service", async () => {

@@ -112,6 +112,13 @@ export function valuesJsonSchema(): Obj {
         s3: closed({ bucket: str, key: { type: "string", minLength: 1 }, region: { type: "string", minLength: 1 }, endpoint: str, forcePathStyle: bool, onUnreadable: { enum: ["fail", "start_empty"] } }),
         existingSecret: str,
       }),
+      vantage: closed({
+        name: { type: "string", pattern: "^([A-Za-z0-9][A-Za-z0-9_.-]*)?$" },
+        peers: list({ type: "string", minLength: 1 }),
+        staleAfter: { type: "number", exclusiveMinimum: 0 },
+        quorum: int(0),
+        interval: int(1),
+      }),
       zones: closed({
         persistence: closed({ existingClaim: str, storageClass: str, accessModes: { ...list({ enum: ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"] }), minItems: 1 }, size: { type: "string", minLength: 1 } }),
       }),

@@ -105,12 +105,20 @@ are taken from the file's folder, /etc/edgemanage, where the ConfigMaps are proj
 {{- if $net.edgeCount }}{{ $_ := set $counts $name $net.edgeCount }}{{ end }}
 {{- end }}
 {{- $_ := set $c "dnet_edge_count" $counts }}
+{{- $s3 := .Values.state.s3 }}
+{{- with .Values.vantage }}
+{{- if .name }}
+{{- if not $s3.bucket }}{{ fail "vantage.name is set: several vantage points need state.s3.bucket (they share observations and decisions through it)" }}{{ end }}
+{{- $v := dict "name" .name "peers" .peers "stale_after" .staleAfter "interval" .interval }}
+{{- if .quorum }}{{ $_ := set $v "quorum" .quorum }}{{ end }}
+{{- $_ := set $c "vantage" $v }}
+{{- end }}
+{{- end }}
 {{- if eq .Values.mode "deployment" }}
 {{- $m := deepCopy (.Values.config.metrics | default dict) }}
 {{- $_ := set $m "listen" (printf "0.0.0.0:%v" .Values.metrics.port) }}
 {{- $_ := set $c "metrics" $m }}
 {{- end }}
-{{- $s3 := .Values.state.s3 }}
 {{- if $s3.bucket }}
 {{- $_ := set $c "statefile" "/tmp/{dnet}.state" }}
 {{- $state := dict "backend" "s3" "bucket" $s3.bucket "key" $s3.key "region" $s3.region "force_path_style" $s3.forcePathStyle "on_unreadable" $s3.onUnreadable }}
