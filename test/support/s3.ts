@@ -11,6 +11,9 @@ export const S3_ENV = { AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3R
 export interface SeenS3Request {
   method: string;
   path: string;
+  /** Body bytes sent by the client and returned by the store. */
+  bytesIn?: number;
+  bytesOut?: number;
 }
 
 /**
@@ -98,7 +101,8 @@ export class PreconditionLayer {
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
     const path = (req.url ?? "/").split("?")[0]!;
-    this.requests.push({ method: req.method ?? "", path });
+    const seen: SeenS3Request = { method: req.method ?? "", path, bytesIn: body.length };
+    this.requests.push(seen);
     const failure = this.failures.shift();
     if (failure) return PreconditionLayer.error(res, failure.status, failure.code);
     const isObjectPut = req.method === "PUT" && !req.headers["x-amz-copy-source"] && path.split("/").length > 2;
@@ -122,6 +126,7 @@ export class PreconditionLayer {
         this.afterNextPut = null;
         if (afterPut) await afterPut();
       }
+      seen.bytesOut = up.body.length;
       res.writeHead(up.status, up.headers);
       res.end(up.body);
     };
