@@ -88,6 +88,7 @@ describe("metrics from real runs: Pushgateway, textfile, /metrics", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /"msg":"metrics pushed"/);
     const text = await gatewayMetrics();
+    await promtoolCheck(text.split("\n").filter((l) => /^(# (HELP|TYPE) )?edgemanage_/.test(l)).join("\n") + "\n");
     const live = samples(text, "edgemanage_edge_live");
     assert.equal(live.length, 3);
     assert.ok(live.every((l) => /dnet="testnet"/.test(l) && /job="edgemanage"/.test(l)), live.join("\n"));
