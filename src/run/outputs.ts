@@ -1,12 +1,13 @@
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { NetworkSettings } from "../config/load.js";
 import { errorMessage } from "../util/errors.js";
 import { writeFileAtomic } from "../util/fs.js";
-import type { ZonePlan } from "../zone/render.js";
+import { type ZonePlan, compareAddresses } from "../zone/render.js";
 
 /** The stamp file a reloader watches: written after the zones, so it never picks up half a set. */
-export const stampFile = (s: NetworkSettings) => join(s.namedDir, `.edgemanage.${s.dnet}.stamp`);
+const stampFile = (s: NetworkSettings) => join(s.namedDir, `.edgemanage.${s.dnet}.stamp`);
 
 function writeStamp(s: NetworkSettings, zones: readonly ZonePlan[], log: Logger): void {
   const serials = Object.fromEntries(zones.filter((z) => z.write).map((z) => [z.domain, z.record.serial]).sort());
@@ -17,11 +18,17 @@ function writeStamp(s: NetworkSettings, zones: readonly ZonePlan[], log: Logger)
   }
 }
 
+/** The live list file's text, in canonical order like the zones: the same set never rewrites it. */
+export const liveListText = (live: readonly string[]): string | null => (live.length ? `${[...live].sort(compareAddresses).join("\n")}\n` : null);
+
+export const currentLiveList = (s: NetworkSettings): string | null => (s.liveList && existsSync(s.liveList) ? readFileSync(s.liveList, "utf8") : null);
+
 /**
  * Writes the zones a run planned (each atomically), then the stamp, then the live list. A zone that
  * cannot be written is logged and makes the exit code 1; it is retried next run.
  */
-export function writeOutputs(s: NetworkSettings, zones: readonly ZonePlan[], liveText: string | null, liveCurrent: string | null, live: readonly string[], log: Logger): { exitCode: number; written: string[] } {
+export function writeOutputs(s: NetworkSettings, zones: readonly ZonePlan[], live: readonly string[], log: Logger): { exitCode: number; written: string[] } {
+  const liveText = liveListText(live);
   let exitCode = zones.some((z) => z.refused !== undefined) ? 1 : 0;
   const written: string[] = [];
   for (const z of zones) {
@@ -40,7 +47,7 @@ export function writeOutputs(s: NetworkSettings, zones: readonly ZonePlan[], liv
     }
   }
   if (written.length) writeStamp(s, zones.filter((z) => written.includes(z.domain)), log);
-  if (s.liveList && liveText !== null && liveText !== liveCurrent) {
+  if (s.liveList && liveText !== null && liveText !== currentLiveList(s)) {
     try {
       writeFileAtomic(s.liveList, liveText);
       log.info({ file: s.liveList, live }, "live list written");

@@ -14,11 +14,11 @@ import type { NetworkState } from "../state/schema.js";
 import type { StateStore } from "../state/store.js";
 import { OperatorError, errorMessage } from "../util/errors.js";
 import { checkPlans, zoneCheckerFor } from "../zone/check.js";
-import { DEFAULT_TEMPLATE_URL, type ZonePlan, compareAddresses, planZones } from "../zone/render.js";
+import { DEFAULT_TEMPLATE_URL, type ZonePlan, planZones } from "../zone/render.js";
 import type { RunReport } from "../metrics/report.js";
 import { StateStoreError } from "../state/store.js";
 import { runCommands } from "./commands.js";
-import { writeOutputs } from "./outputs.js";
+import { currentLiveList, liveListText, writeOutputs } from "./outputs.js";
 import { formatAdoptedPlan, formatPlan, logDecision, vantagePlanLines } from "./report.js";
 import { adopt, exchangeAndCombine, sameInterval, saveThenWrite } from "./vantage.js";
 import { acquireLock } from "./lock.js";
@@ -40,8 +40,6 @@ export interface RunResult {
   decision?: Decision;
   zones: ZonePlan[];
   written: string[];
-  /** The vantage whose decision this run adopted. */
-  adoptedFrom?: string | null;
 }
 
 function probeSettings(c: Config, expectedMd5: string, concurrency: number): ProbeSettings {
@@ -136,7 +134,7 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
         const r = await adopt({ s, committed: previous, includes, template, checker, log, dryRun: opts.dryRun });
         if (opts.report) Object.assign(opts.report, { zones: r.zones, written: r.written });
         if (opts.dryRun) print(formatAdoptedPlan(s, previous, r.zones, loaded.source, vantageLines));
-        return { exitCode: r.exitCode, zones: r.zones, written: r.written, adoptedFrom: previous.decidedBy };
+        return r;
       }
     }
 
@@ -184,10 +182,8 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
     if (opts.report) Object.assign(opts.report, { decision, zones });
     const refused = zones.filter((z) => z.refused !== undefined);
     for (const z of refused) log.error({ zone: z.domain, checker: checker?.program, message: z.refused }, `zone ${z.domain} refused by named-checkzone: ${z.refused}; its previous file stays in place`);
-    // Canonical order, like the zones: the same set never rewrites the file.
-    const liveText = decision.live.length ? `${[...decision.live].sort(compareAddresses).join("\n")}\n` : null;
-    const liveCurrent = s.liveList && existsSync(s.liveList) ? readFileSync(s.liveList, "utf8") : null;
-    const liveListChange = !s.liveList || liveText === null ? null : liveCurrent === liveText ? `${s.liveList} unchanged` : `${s.liveList} would be written: ${decision.live.join(" ")}`;
+    const liveText = liveListText(decision.live);
+    const liveListChange = !s.liveList || liveText === null ? null : currentLiveList(s) === liveText ? `${s.liveList} unchanged` : `${s.liveList} would be written: ${decision.live.join(" ")}`;
 
     if (opts.dryRun) {
       for (const z of zones) log.info({ zone: z.domain, write: z.write, reason: z.reason }, z.write ? `zone ${z.domain} would be written: ${z.reason}` : `zone ${z.domain} skipped: ${z.reason}`);
@@ -195,11 +191,11 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
       return { exitCode: refused.length ? 1 : 0, decision, zones, written: [] };
     }
     if (c.vantage) {
-      const r = await saveThenWrite({ s, committed: previous, includes, template, checker, log, dryRun: false, store, loaded, decision, zones, liveText, liveCurrent, report: opts.report, vantage: c.vantage, now });
+      const r = await saveThenWrite({ s, committed: previous, includes, template, checker, log, dryRun: false, store, loaded, decision, zones, report: opts.report, vantage: c.vantage, now });
       if (opts.report) Object.assign(opts.report, { written: r.written, ...(r.adoptedFrom ? { vantage: { ...opts.report.vantage!, adoptedFrom: r.adoptedFrom } } : {}) });
-      return { ...r, decision };
+      return { exitCode: r.exitCode, zones: r.zones, written: r.written, decision };
     }
-    return await apply(s, store, loaded, decision, zones, liveText, liveCurrent, log, opts.report);
+    return await apply(s, store, loaded, decision, zones, log, opts.report);
   } finally {
     release();
   }
@@ -211,13 +207,11 @@ async function apply(
   loaded: Awaited<ReturnType<StateStore["load"]>>,
   decision: Decision,
   zones: ZonePlan[],
-  liveText: string | null,
-  liveCurrent: string | null,
   log: Logger,
   report: RunReport | undefined,
 ): Promise<RunResult> {
   const c = s.config;
-  const { exitCode, written } = writeOutputs(s, zones, liveText, liveCurrent, decision.live, log);
+  const { exitCode, written } = writeOutputs(s, zones, decision.live, log);
   const zoneRecords: NetworkState["zones"] = { ...loaded.state.zones };
   for (const d of written) zoneRecords[d] = zones.find((z) => z.domain === d)!.record;
   if (report) report.written = written;

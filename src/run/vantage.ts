@@ -10,7 +10,7 @@ import type { NetworkState } from "../state/schema.js";
 import { type Loaded, type StateStore, StateStoreError } from "../state/store.js";
 import { ObservationExchange } from "../vantage/exchange.js";
 import { type ZoneChecker, checkPlans } from "../zone/check.js";
-import { type ZonePlan, compareAddresses, planAdopted } from "../zone/render.js";
+import { type ZonePlan, planAdopted } from "../zone/render.js";
 import { writeOutputs } from "./outputs.js";
 
 type Vantage = NonNullable<NetworkSettings["config"]["vantage"]>;
@@ -52,9 +52,7 @@ export async function adopt(a: AdoptInput): Promise<{ exitCode: number; zones: Z
   const planned = planAdopted({ dnet: s.dnet, template: a.template, dns: s.config.dns, includes: a.includes, records: committed.zones, decidedBy: by, current: (d) => (existsSync(file(d)) ? readFileSync(file(d), "utf8") : null) });
   const zones = await checkPlans(planned, a.checker);
   if (a.dryRun) return { exitCode: 0, zones, written: [] };
-  const liveText = committed.lastLive.length ? `${[...committed.lastLive].sort(compareAddresses).join("\n")}\n` : null;
-  const liveCurrent = s.liveList && existsSync(s.liveList) ? readFileSync(s.liveList, "utf8") : null;
-  return { ...writeOutputs(s, zones, liveText, liveCurrent, committed.lastLive, log), zones };
+  return { ...writeOutputs(s, zones, committed.lastLive, log), zones };
 }
 
 /**
@@ -62,7 +60,7 @@ export async function adopt(a: AdoptInput): Promise<{ exitCode: number; zones: Z
  * it writes its zones; having lost to a decision of this interval, it adopts that one instead.
  */
 export async function saveThenWrite(
-  a: AdoptInput & { store: StateStore; loaded: Loaded; decision: Decision; zones: ZonePlan[]; liveText: string | null; liveCurrent: string | null; report: RunReport | undefined; vantage: Vantage; now: number },
+  a: AdoptInput & { store: StateStore; loaded: Loaded; decision: Decision; zones: ZonePlan[]; report: RunReport | undefined; vantage: Vantage; now: number },
 ): Promise<{ exitCode: number; zones: ZonePlan[]; written: string[]; adoptedFrom: string | null }> {
   const { store, loaded, decision, zones, log, report } = a;
   const records: NetworkState["zones"] = { ...loaded.state.zones };
@@ -82,5 +80,5 @@ export async function saveThenWrite(
     log.warn({ decidedBy: again.state.decidedBy }, `another vantage committed this interval's decision first (${again.state.decidedBy}): adopting it, saving nothing`);
     return { ...(await adopt({ ...a, committed: again.state })), adoptedFrom: again.state.decidedBy };
   }
-  return { ...writeOutputs(a.s, zones, a.liveText, a.liveCurrent, decision.live, log), zones, adoptedFrom: null };
+  return { ...writeOutputs(a.s, zones, decision.live, log), zones, adoptedFrom: null };
 }

@@ -10,10 +10,6 @@ import { decodeObservations, encodeObservations } from "./observations.js";
  * missing peer: it never stops the run.
  */
 export class ObservationExchange {
-  /** Bytes moved by this run, for the figures of the README. */
-  bytesOut = 0;
-  bytesIn = 0;
-
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
@@ -31,7 +27,6 @@ export class ObservationExchange {
     const body = encodeObservations(view, this.dnet);
     try {
       await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(view.name), Body: body, ContentType: "application/gzip" }), { abortSignal: AbortSignal.timeout(15_000) });
-      this.bytesOut += body.length;
     } catch (err) {
       this.log.error({ key: this.key(view.name), err: errorMessage(err) }, "this vantage's observations were not saved: the other vantages will see it as stale");
     }
@@ -41,9 +36,7 @@ export class ObservationExchange {
     const key = this.key(vantage);
     try {
       const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: AbortSignal.timeout(15_000) });
-      const bytes = Buffer.from(await res.Body!.transformToByteArray());
-      this.bytesIn += bytes.length;
-      return decodeObservations(bytes);
+      return decodeObservations(Buffer.from(await res.Body!.transformToByteArray()));
     } catch (err) {
       if ((err as Error).name !== "NoSuchKey") this.log.warn({ vantage, key, err: errorMessage(err) }, `observations of vantage ${vantage} unreadable: counted as stale`);
       return null;
