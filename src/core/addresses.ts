@@ -24,8 +24,9 @@ export function edgeObservations(
       return o ? [[a, o] as const] : [];
     });
     if (seen.length === 0) continue;
-    const worst = seen.reduce((w, cur) => (failed(cur[1], failValue) && !failed(w[1], failValue)) || (failed(cur[1], failValue) === failed(w[1], failValue) && cur[1].seconds > w[1].seconds) ? cur : w);
-    const [address, o] = worst;
+    // The worst address: a failing one before any that passed, then the slowest.
+    const badness = (o: Observation) => (failed(o, failValue) ? Number.POSITIVE_INFINITY : o.seconds);
+    const [address, o] = seen.reduce((w, cur) => (badness(cur[1]) > badness(w[1]) ? cur : w));
     out.set(edge, seen.length > 1 && address !== edge ? { ...o, detail: `${address}${o.detail ? `: ${o.detail}` : ""} (slowest of ${seen.length} addresses)` } : o);
   }
   return out;

@@ -1,4 +1,7 @@
-import type { NetworkState } from "../state/schema.js";
+import type { CertInfo, NetworkState } from "../state/schema.js";
+
+/** Whole days until the certificate expires (negative once it has). */
+export const certDaysLeft = (c: Pick<CertInfo, "notAfter">, now: number): number => Math.floor((c.notAfter - now) / 86_400);
 
 /**
  * Warnings about the certificates the edges presented in this run: expiring within `warnDays`
@@ -9,7 +12,7 @@ export function certWarnings(state: NetworkState, edges: readonly string[], now:
   for (const edge of edges) {
     const c = state.edges[edge]?.cert;
     if (!c || c.seen !== now) continue;
-    const days = Math.floor((c.notAfter - now) / 86_400);
+    const days = certDaysLeft(c, now);
     const when = new Date(c.notAfter * 1000).toISOString();
     if (c.notAfter <= now) out.push({ edge, message: `certificate of ${edge} expired on ${when} (issuer ${c.issuer})` });
     else if (days < warnDays) out.push({ edge, message: `certificate of ${edge} expires in ${days} day(s), on ${when} (issuer ${c.issuer}; cert_warn_days ${warnDays})` });

@@ -69,8 +69,8 @@ export function combineVantages(self: VantageView, others: readonly (VantageView
       const mine = failed(own, failValue) ? own : failing[0]![1];
       result = { ...mine, seconds: failValue, detail: `failed from ${failing.length} of ${got.length} vantages (${failing.map(([n]) => n).join(", ")})${mine.detail ? `: ${mine.detail}` : ""}` };
     } else {
-      result = { ...own, seconds: median(passing.map(([, o]) => o.seconds)), outcome: "ok", detail: failing.length ? `failing from ${failing.map(([n]) => n).join(", ")} only: outvoted` : undefined };
-      if (result.detail === undefined) delete result.detail;
+      const { detail: _ownDetail, ...rest } = own;
+      result = { ...rest, seconds: median(passing.map(([, o]) => o.seconds)), outcome: "ok", ...(failing.length ? { detail: `failing from ${failing.map(([n]) => n).join(", ")} only: outvoted` } : {}) };
     }
     observations.set(edge, result);
     if (failing.length > 0 && passing.length > 0) disagreements.push({ edge, views: Object.fromEntries(got.map(([n, o]) => [n, seen(o, failValue)])), result: seen(result, failValue) });

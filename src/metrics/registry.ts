@@ -1,4 +1,5 @@
 import { Gauge, Registry } from "prom-client";
+import { OUTCOMES } from "../core/observation.js";
 import { JUDGEMENTS, MODES } from "../state/schema.js";
 import { type RunEnd, type RunReport, SAVE_OUTCOMES } from "./report.js";
 
@@ -28,7 +29,7 @@ export function buildRegistry(report: RunReport, end: RunEnd): Registry {
     const failures = gauge("edgemanage_probe_failures", "Probes of the last run that failed, by outcome.", ["outcome"]);
     const counts = new Map<string, number>();
     for (const o of report.observations.values()) if (o.outcome !== "ok") counts.set(o.outcome, (counts.get(o.outcome) ?? 0) + 1);
-    for (const outcome of ["timeout", "deadline", "refused", "http_error", "checksum", "too_large", "tls", "error"]) failures.set({ outcome }, counts.get(outcome) ?? 0);
+    for (const outcome of OUTCOMES.filter((x) => x !== "ok")) failures.set({ outcome }, counts.get(outcome) ?? 0);
   }
   const d = report.decision;
   if (d) {

@@ -1,3 +1,4 @@
+import { certDaysLeft } from "../core/certs.js";
 import { WINDOW_SECONDS, averageAll, averageSince, lastValue } from "../core/history.js";
 import { type EdgeRecord, type Judgement, JUDGEMENTS, type Mode, type NetworkState, emptyEdge } from "../state/schema.js";
 
@@ -43,7 +44,7 @@ export function edgeRow(edge: string, rec: EdgeRecord | undefined, now: number):
     mean_seconds: round3(averageAll(r.samples)),
     rotations_24h: r.rotations.filter((t) => t > now - 86_400).length,
     comment: r.comment,
-    cert_days_left: r.cert ? Math.floor((r.cert.notAfter - now) / 86_400) : null,
+    cert_days_left: r.cert ? certDaysLeft(r.cert, now) : null,
   };
 }
 

@@ -1,14 +1,12 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { z } from "zod";
-import type { Observation } from "../core/observation.js";
+import { OUTCOMES, type Observation } from "../core/observation.js";
 import type { VantageView } from "../core/quorum.js";
 
 /**
  * One vantage's observations of its last run, stored next to the state: `[seconds, outcome]` per edge
  * (milliseconds as integers, like the state), gzip'd JSON, versioned.
  */
-const OUTCOMES = ["ok", "timeout", "deadline", "refused", "http_error", "checksum", "too_large", "tls", "error"] as const;
-
 const DocSchema = z.object({
   schema: z.literal(1),
   vantage: z.string(),
