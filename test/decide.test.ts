@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { type DecideInput, type Observation, decide } from "../src/core/decide.js";
 import { DEFAULT_LIMITS } from "../src/core/history.js";
-import { type EdgeRecord, type Mode, type NetworkState, emptyEdge, emptyState } from "../src/state/schema.js";
+import { type EdgeRecord, type Mode, type NetworkState, emptyEdge, emptyState } from "../src/core/state.js";
 
 const NOW = 1_800_000_000;
 const GOOD = 0.5;

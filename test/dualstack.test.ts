@@ -31,11 +31,20 @@ describe("addresses of an edge: one observation per edge, published addresses", 
     });
   }
 
-  test("a failed address is left out of the records while another remains; never an address not probed", () => {
+  test("a failed address is left out of the records while another remains; a kept edge keeps the addresses it last passed with", () => {
     const by = new Map(Object.entries({ "192.0.2.1": ok(0.1), "2001:db8::1": refused, "192.0.2.2": refused }));
-    const r = publishableAddresses(["dual.test", "v4.test", "192.0.2.3"], addressesOf, by, FAIL);
-    assert.deepEqual([...r.addresses], [["dual.test", ["192.0.2.1"]], ["v4.test", ["192.0.2.2"]]], "a live edge whose every address failed was kept on purpose");
-    assert.deepEqual(r.leftOut.map((l) => `${l.edge} ${l.address} ${l.reason}`), ["dual.test 2001:db8::1 failed this run (refused: ECONNREFUSED)", "192.0.2.3 192.0.2.3 not probed this run"]);
+    const lastPublished = new Map([["v4.test", ["192.0.2.42"]]]);
+    const r = publishableAddresses(["dual.test", "v4.test", "single.test", "192.0.2.3"], new Map([...addressesOf, ["single.test", ["192.0.2.2"]]]), by, FAIL, (e) => lastPublished.get(e));
+    assert.deepEqual(
+      [...r.addresses],
+      [
+        ["dual.test", ["192.0.2.1"]],
+        ["v4.test", ["192.0.2.42"]],
+        ["192.0.2.3", ["192.0.2.3"]],
+      ],
+      "v4.test failed and was kept: its last passing address, never the one resolved now; single.test never passed: nothing; a literal is its own address",
+    );
+    assert.deepEqual(r.leftOut.map((l) => `${l.edge} ${l.address} ${l.reason}`), ["dual.test 2001:db8::1 failed this run (refused: ECONNREFUSED)", "v4.test 192.0.2.2 failed this run (refused: ECONNREFUSED)", "single.test 192.0.2.2 failed this run (refused: ECONNREFUSED)"]);
   });
 });
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { DEFAULT_LIMITS, recordRotation, recordSample } from "../src/core/history.js";
 import { judge } from "../src/core/judge.js";
-import { type Judgement, emptyEdge } from "../src/state/schema.js";
+import { type Judgement, emptyEdge } from "../src/core/state.js";
 
 const NOW = 1_800_000_000;
 const at = (secondsAgo: number, v: number): [number, number] => [NOW - secondsAgo, v];

@@ -8,7 +8,7 @@ import { DEFAULT_LIMITS } from "../src/core/history.js";
 import { families, mergeExposition } from "../src/metrics/exposition.js";
 import { buildRegistry } from "../src/metrics/registry.js";
 import { newReport } from "../src/metrics/report.js";
-import { emptyState } from "../src/state/schema.js";
+import { emptyState } from "../src/core/state.js";
 import { EdgeSim, loopbackAddresses } from "./support/edge-sim.js";
 import { Fixture, TEST_OBJECT } from "./support/fixture.js";
 import { freePort } from "./support/named.js";

@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { parseConfig } from "../src/config/load.js";
 import type { Observation } from "../src/core/observation.js";
 import { type VantageView, combineVantages } from "../src/core/quorum.js";
-import { sameInterval } from "../src/run/vantage.js";
+import { sameInterval } from "../src/core/quorum.js";
 import { decodeObservations, encodeObservations } from "../src/vantage/observations.js";
 import { OperatorError } from "../src/util/errors.js";
 

@@ -176,7 +176,7 @@ describe("dns.ttl in a real run", () => {
     try {
       fx.writeConfig({ edge_count: 1, dns: { ns_records: ["ns1.example.net."], soa_nameserver: "ns1.example.net.", soa_mailbox: "hostmaster.example.net.", ttl: 60 } });
       assert.equal((await fx.run()).code, 0);
-      assert.match(fx.zone() ?? "", /^\$TTL 60\n@\t60\tIN\tSOA\t/);
+      assert.match(fx.zone() ?? "", /^; managed by edgemanage network=testnet\n\$TTL 60\n@\t60\tIN\tSOA\t/);
       assert.equal((await checkZone("example.com", fx.path("named", "example.com.zone"))).code, 0);
     } finally {
       await sim.close();

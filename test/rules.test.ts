@@ -8,7 +8,7 @@ import { fill } from "../src/core/rules/fill.js";
 import { type GuardSettings, assessGuard } from "../src/core/rules/guard.js";
 import { keepStable } from "../src/core/rules/stability.js";
 import { type RuleContext, emptySelection } from "../src/core/selection.js";
-import { type EdgeRecord, type GuardState, emptyEdge, emptyState } from "../src/state/schema.js";
+import { type EdgeRecord, type GuardState, emptyEdge, emptyState } from "../src/core/state.js";
 
 const NOW = 1_800_000_000;
 const GOOD = 0.5;

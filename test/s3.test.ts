@@ -3,8 +3,8 @@ import { gzipSync } from "node:zlib";
 import { after, before, describe, test } from "node:test";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { pino } from "pino";
-import { emptyState } from "../src/state/schema.js";
-import { S3StateStore, type S3StoreOptions } from "../src/state/s3-store.js";
+import { emptyState } from "../src/core/state.js";
+import { S3StateStore, type S3StoreOptions, makeS3Client } from "../src/state/s3-store.js";
 import { encodeStateBytes } from "../src/state/codec.js";
 import { EdgeSim, loopbackAddresses } from "./support/edge-sim.js";
 import { Fixture, TEST_OBJECT } from "./support/fixture.js";
@@ -28,9 +28,9 @@ async function getObject(key: string): Promise<Buffer | null> {
 }
 const putObject = (key: string, body: Buffer) => direct.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
 
-function store(key: string, over: Partial<S3StoreOptions> = {}): S3StateStore {
+function store(key: string, over: Partial<S3StoreOptions> = {}, endpoint = s3.endpoint): S3StateStore {
   for (const [k, v] of Object.entries(S3_ENV)) process.env[k] = v;
-  return new S3StateStore({ bucket: BUCKET, key, region: "us-east-1", endpoint: s3.endpoint, forcePathStyle: true, onUnreadable: "fail", deadlineMs: 8000, ...over }, log);
+  return new S3StateStore(makeS3Client({ region: "us-east-1", endpoint, forcePathStyle: true }), { bucket: BUCKET, key, onUnreadable: "fail", deadlineMs: 8000, ...over }, log);
 }
 
 /** Two runs read the same state and A saves first: B's save must fail and leave A's history. */
@@ -100,9 +100,9 @@ describe("S3 state store against s3rver", () => {
 
   test("faults give clear errors with a defined outcome", async () => {
     const cases: [string, () => Promise<unknown>, string, RegExp][] = [
-      ["missing bucket", () => new S3StateStore({ bucket: "no-such-bucket", key: "k", region: "us-east-1", endpoint: s3.endpoint, forcePathStyle: true, onUnreadable: "fail", deadlineMs: 5000 }, log).load("n"), "unavailable", /bucket does not exist/],
-      ["unreachable endpoint", () => store("k", { endpoint: "http://127.0.0.1:9", deadlineMs: 3000 }).load("n"), "unavailable", /unreachable/],
-      ["bad credentials", () => (process.env.AWS_ACCESS_KEY_ID = "nobody", new S3StateStore({ bucket: BUCKET, key: "k", region: "us-east-1", endpoint: s3.endpoint, forcePathStyle: true, onUnreadable: "fail", deadlineMs: 5000 }, log).load("n")), "unavailable", /credentials rejected/],
+      ["missing bucket", () => store("k", { bucket: "no-such-bucket", deadlineMs: 5000 }).load("n"), "unavailable", /bucket does not exist/],
+      ["unreachable endpoint", () => store("k", { deadlineMs: 3000 }, "http://127.0.0.1:9").load("n"), "unavailable", /unreachable/],
+      ["bad credentials", () => (process.env.AWS_ACCESS_KEY_ID = "nobody", new S3StateStore(makeS3Client({ region: "us-east-1", endpoint: s3.endpoint, forcePathStyle: true }), { bucket: BUCKET, key: "k", onUnreadable: "fail", deadlineMs: 5000 }, log).load("n")), "unavailable", /credentials rejected/],
     ];
     for (const [name, f, outcome, msg] of cases) {
       await assert.rejects(f(), (e: Error & { outcome?: string }) => e.outcome === outcome && msg.test(e.message), name);

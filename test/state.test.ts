@@ -4,7 +4,7 @@ import { gzipSync } from "node:zlib";
 import { DEFAULT_LIMITS, recordSample } from "../src/core/history.js";
 import { SCHEMA_VERSION, StateDecodeError, decodeState, decodeStateBytes, encodeState, encodeStateBytes } from "../src/state/codec.js";
 import { fromClassic } from "../src/state/classic.js";
-import { type EdgeRecord, type NetworkState, emptyEdge, emptyState } from "../src/state/schema.js";
+import { type EdgeRecord, type NetworkState, emptyEdge, emptyState } from "../src/core/state.js";
 
 /** A network at steady state: every edge with a full history of minute samples of realistic spread. */
 export function steadyState(edges: number, samples = DEFAULT_LIMITS.samples): NetworkState {

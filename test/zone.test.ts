@@ -1,32 +1,38 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import type { CanaryChoice } from "../src/core/decide.js";
 import { lineDiff } from "../src/zone/diff.js";
-import { DEFAULT_TEMPLATE_URL, type ZonePlanInput, nextSerial, planZones, renderZone } from "../src/zone/render.js";
+import { DEFAULT_TEMPLATE_URL, type ZonePlanInput, nextSerial, planZones, renderZone, zoneAddresses } from "../src/zone/render.js";
 import { checkZone } from "./support/tools.js";
 
 const template = readFileSync(DEFAULT_TEMPLATE_URL, "utf8");
 const dns = { ns_records: ["ns1.example.net.", "ns2.example.net."], soa_nameserver: "ns0.example.net.", soa_mailbox: "hostmaster.example.net.", rotate_zones: ["www", "cdn"], ttl: 300 };
 const dir = mkdtempSync(join(tmpdir(), "em-zone-"));
 
-function base(over: Partial<ZonePlanInput> = {}): ZonePlanInput {
-  return {
-    dnet: "net",
-    now: 1_800_000_000,
-    template,
-    dns,
-    includes: new Map([["example.com", "mail\tIN\tA\t192.0.2.25\n@\tIN\tMX\t10 mail\n"]]),
-    live: ["e1", "e2"],
-    addressesOf: new Map([["e1", ["192.0.2.1"]], ["e2", ["2001:db8::2"]]]),
-    canaryFor: new Map(),
-    previous: {},
-    forceUpdate: false,
-    missing: new Set(),
-    ...over,
-  };
+/** A plan's input from a live set, its addresses and canaries; every zone file on disk holds `onDisk` unless `missing`. */
+interface Over extends Partial<ZonePlanInput> {
+  live?: string[];
+  addressesOf?: Map<string, string[]>;
+  canaryFor?: Map<string, CanaryChoice>;
+  missing?: Set<string>;
+  onDisk?: string | null;
+}
+
+function base(over: Over = {}): ZonePlanInput {
+  const { live = ["e1", "e2"], addressesOf = new Map([["e1", ["192.0.2.1"]], ["e2", ["2001:db8::2"]]]), canaryFor = new Map(), missing = new Set(), onDisk = null, ...rest } = over;
+  const includes = rest.includes ?? new Map([["example.com", "mail\tIN\tA\t192.0.2.25\n@\tIN\tMX\t10 mail\n"]]);
+  const publish = new Map(
+    [...includes.keys()].map((d) => {
+      const canary = canaryFor.get(d)?.address ?? null;
+      return [d, { addresses: zoneAddresses(live, addressesOf, canary), canary }];
+    }),
+  );
+  const current = new Map([...includes.keys()].map((d) => [d, missing.has(d) ? null : onDisk]));
+  return { dnet: "net", now: 1_800_000_000, template, dns, includes, publish, previous: {}, forceUpdate: false, current, ...rest };
 }
 
 async function assertValid(domain: string, text: string) {
@@ -97,14 +103,14 @@ describe("canonical zones: same set, same bytes", () => {
 
   test("the same set in another order is not rewritten", () => {
     const first = planZones(base())[0]!;
-    const [p] = planZones(base({ previous: { "example.com": first.record }, live: ["e2", "e1"] }));
+    const [p] = planZones(base({ previous: { "example.com": first.record }, live: ["e2", "e1"], onDisk: first.text }));
     assert.equal(p!.write, false);
     assert.equal(p!.reason, "unchanged");
   });
 
   test("dns.ttl sets the TTL of the records", async () => {
     const [p] = planZones(base({ dns: { ...dns, ttl: 60 } }));
-    assert.ok(p!.text.startsWith("$TTL 60\n@\t60\tIN\tSOA\t"));
+    assert.ok(p!.text.startsWith("; managed by edgemanage network=net\n$TTL 60\n@\t60\tIN\tSOA\t"));
     await assertValid("example.com", p!.text);
   });
 });
@@ -112,8 +118,11 @@ describe("canonical zones: same set, same bytes", () => {
 describe("zone write decisions", () => {
   const first = planZones(base())[0]!;
   const previous = { "example.com": first.record };
-  const cases: [string, Partial<ZonePlanInput>, boolean, RegExp][] = [
+  const onDisk = first.text;
+  const cases: [string, Over, boolean, RegExp][] = [
     ["unchanged", { previous }, false, /unchanged/],
+    ["zone file edited by hand", { previous, onDisk: `${first.text}evil\tIN\tA\t203.0.113.66\n` }, true, /^zone file differs from the last written \(changed outside edgemanage\)$/],
+    ["zone file truncated", { previous, onDisk: first.text.slice(0, 100) }, true, /changed outside edgemanage/],
     ["--force-update", { previous, forceUpdate: true }, true, /force-update/],
     ["file missing on disk", { previous, missing: new Set(["example.com"]) }, true, /missing/],
     ["an edge left", { previous, live: ["e1"] }, true, /^addresses -2001:db8::2$/],
@@ -125,16 +134,25 @@ describe("zone write decisions", () => {
   ];
   for (const [name, over, write, reason] of cases) {
     test(name, () => {
-      const [p] = planZones(base(over));
+      const [p] = planZones(base({ onDisk, ...over }));
       assert.equal(p!.write, write);
       assert.match(p!.reason, reason);
     });
   }
-  test("serial strictly increases", () => {
+  test("a rewritten zone records the hash of its bytes and when it was written", () => {
+    const [p] = planZones(base({ previous, onDisk: "edited" }));
+    assert.equal(p!.record.file, createHash("sha256").update(p!.text).digest("hex"));
+    assert.equal(p!.record.written, 1_800_000_000);
+    assert.ok(p!.text.startsWith("; managed by edgemanage network=net\n$TTL 300\n"), "the ownership line comes first");
+  });
+  test("serial strictly increases, in RFC 1982 serial space", () => {
     assert.equal(nextSerial(1000.7, undefined), 1000);
     assert.equal(nextSerial(1000, 999), 1000);
     assert.equal(nextSerial(1000, 1000), 1001);
     assert.equal(nextSerial(1000, 5000), 5001);
+    assert.equal(nextSerial(3_000_000_000, 2 ** 32 - 1), 0, "2^32-1 wraps to 0, which comes after it (bind refuses 2^32)");
+    assert.equal(nextSerial(1_800_000_000, 2 ** 32 - 1), 1_800_000_000, "the epoch is within 2^31 after 2^32-1: after it in serial space");
+    assert.equal(nextSerial(1_800_000_000, 1_900_000_000), 1_900_000_001, "never back in serial space");
     const [p] = planZones(base({ previous: { "example.com": { ...first.record, serial: 1_800_000_000 } }, forceUpdate: true }));
     assert.equal(p!.record.serial, 1_800_000_001);
   });

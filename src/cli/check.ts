@@ -1,12 +1,15 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_CONFIG_PATH, loadSettings } from "../config/load.js";
-import { CHECKS, type CheckName, DEFAULT_THRESHOLDS, formatCheck, runCheck } from "../ops/checks.js";
+import type { NetworkState } from "../core/state.js";
+import { parseServer, querySerial } from "../dns/soa.js";
+import { CHECKS, type CheckName, type CheckResult, DEFAULT_THRESHOLDS, type Thresholds, formatCheck, runCheck } from "../ops/checks.js";
+import { type Served, checkServed } from "../ops/served.js";
 import { readState } from "../ops/read-state.js";
 import { errorMessage } from "../util/errors.js";
 import { toolLogger } from "../util/log.js";
 
-export const CHECK_USAGE = `usage: edgemanage check integrity|latency|rotation|freshness -A DNET [--config CONFIG]
-                        [-w WARNING] [-c CRITICAL] [--all] [-v]
+export const CHECK_USAGE = `usage: edgemanage check integrity|latency|rotation|freshness|served -A DNET [--config CONFIG]
+                        [-w WARNING] [-c CRITICAL] [--all] [--server HOST[:PORT]] [-v]
 
 Nagios checks of network DNET from its state (file or S3): one status line, then perfdata; exit 0 OK,
 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Note: -c is the critical threshold here, as Nagios has it; the
@@ -16,7 +19,20 @@ configuration is --config (default ${DEFAULT_CONFIG_PATH}).
   latency     mean fetch time of the live edges (--all: every edge), s (default -w 1 -c 2)
   rotation    live-set changes in the last hour                        (default -w 3 -c 6)
   freshness   seconds since the last completed run                     (default -w 180 -c 600)
+  served      seconds a DNS server has not served the zone serial written (default -w 30 -c 300);
+              --server HOST[:PORT]: the server asked (default $EDGEMANAGE_DNS_SERVER, else 127.0.0.1:53)
 `;
+
+const DEFAULT_DNS_SERVER = "127.0.0.1:53";
+
+/** Asks the server for every zone the state records, at once, each bounded in time. */
+async function checkServedNow(state: NetworkState, server: string, t: Thresholds): Promise<CheckResult> {
+  const where = parseServer(server);
+  if (!where) throw new Error(`--server: '${server}' is not HOST[:PORT]`);
+  const zones = Object.keys(state.zones);
+  const answers = await Promise.all(zones.map(async (z): Promise<[string, Served]> => querySerial(where, z).then((serial) => [z, { serial }], (err: Error) => [z, { error: err.message }])));
+  return checkServed(state, new Map(answers), Date.now() / 1000, t);
+}
 
 /** Every failure is UNKNOWN with its reason, on one line: a check never prints a stack trace. */
 export async function check(argv: string[]): Promise<number> {
@@ -33,6 +49,7 @@ export async function check(argv: string[]): Promise<number> {
         warning: { type: "string", short: "w" },
         critical: { type: "string", short: "c" },
         all: { type: "boolean", default: false },
+        server: { type: "string" },
         verbose: { type: "boolean", short: "v", default: false },
       },
     });
@@ -47,7 +64,7 @@ export async function check(argv: string[]): Promise<number> {
     const t = { warning: threshold("-w", values.warning, d.warning), critical: threshold("-c", values.critical, d.critical) };
     const settings = loadSettings(values.config, values.dnet);
     const { state } = await readState(settings, toolLogger(values.verbose));
-    const r = runCheck(name, state, Date.now() / 1000, t, values.all);
+    const r = name === "served" ? await checkServedNow(state, values.server ?? process.env.EDGEMANAGE_DNS_SERVER ?? DEFAULT_DNS_SERVER, t) : runCheck(name, state, Date.now() / 1000, t, values.all);
     process.stdout.write(formatCheck(name, settings.dnet, r));
     return r.status;
   } catch (err) {

@@ -3,7 +3,7 @@ import { COMMON_OPTIONS } from "./options.js";
 import { loadSettings } from "../config/load.js";
 import { acquireLock } from "../run/lock.js";
 import { openStore } from "../state/open-store.js";
-import { MODES, ModeSchema, emptyEdge } from "../state/schema.js";
+import { MODES, ModeSchema, emptyEdge } from "../core/state.js";
 import { OperatorError } from "../util/errors.js";
 import { makeLogger } from "../util/log.js";
 
@@ -34,7 +34,7 @@ export async function edgeConf(argv: string[]): Promise<number> {
   const settings = loadSettings(values.config, values.dnet);
   const log = makeLogger(values.verbose);
   const store = await openStore(settings, log);
-  const release = acquireLock(settings.lockfile);
+  const release = acquireLock(settings.lockfile, settings.lockStaleAfter);
   try {
     const loaded = await store.load(settings.dnet);
     const state = structuredClone(loaded.state);

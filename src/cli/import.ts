@@ -47,7 +47,7 @@ export async function importClassic(argv: string[]): Promise<number> {
   }
   const { state, edgestores } = imported;
   const store = await openStore(settings, log);
-  const release = acquireLock(settings.lockfile);
+  const release = acquireLock(settings.lockfile, settings.lockStaleAfter);
   try {
     const loaded = await store.load(settings.dnet);
     const occupied = !loaded.migrated && (loaded.version !== null || loaded.state.lastRun !== null || Object.keys(loaded.state.edges).length > 0);

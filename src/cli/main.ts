@@ -19,7 +19,7 @@ import { QUERY_USAGE, query } from "./query.js";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
-export const USAGE = `usage: edgemanage -A DNET [-c CONFIG] [-n] [-v] [--force] [--force-update] [--daemonise]
+export const USAGE = `usage: edgemanage -A DNET [-c CONFIG] [-n] [-v] [--force] [--force-update] [--adopt] [--daemonise]
        edgemanage edge-conf -A DNET [-c CONFIG] --mode MODE [--comment TEXT] EDGE...
        edgemanage import -A DNET [-c CONFIG] [--statefile PATH] [--healthdata DIR] [--overwrite]
        edgemanage query -A DNET [-c CONFIG] [--health H] [--state S] [--mode M] [--format F] [--history EDGE]
@@ -34,6 +34,7 @@ Probe every edge of network DNET, choose the healthiest, write the bind zones.
   -v, --verbose        readable debug logs instead of JSON lines
       --force          run even if the previous run was less than 30 s ago
       --force-update   rewrite every zone file even if nothing changed
+      --adopt          take over zone files that carry no ownership line (written by another tool)
       --daemonise      run every run_frequency seconds until SIGTERM (in the foreground)
       --version        print the version
   -h, --help           print this help
@@ -49,6 +50,7 @@ async function runMain(argv: string[]): Promise<number> {
       force: { type: "boolean", default: false },
       "force-update": { type: "boolean", default: false },
       daemonise: { type: "boolean", default: false },
+      adopt: { type: "boolean", default: false },
       version: { type: "boolean", default: false },
     },
   });
@@ -64,7 +66,7 @@ async function runMain(argv: string[]): Promise<number> {
   };
   process.once("SIGTERM", () => onSignal("SIGTERM"));
   process.once("SIGINT", () => onSignal("SIGINT"));
-  const opts = { dryRun: values["dry-run"], force: values.force, forceUpdate: values["force-update"], signal: stop.signal };
+  const opts = { dryRun: values["dry-run"], force: values.force, forceUpdate: values["force-update"], adopt: values.adopt, signal: stop.signal };
   const store = await openStore(settings, log);
   if (!values.daemonise) return runAndReport(settings, store, opts, log, null);
   // In the foreground: containers and systemd supervise; there is no fork.
@@ -94,12 +96,13 @@ async function runMain(argv: string[]): Promise<number> {
 
 /** One run, then its metrics (textfile, Pushgateway, /metrics): published whatever the outcome, never changing it. */
 async function runAndReport(settings: NetworkSettings, store: StateStore, opts: RunOptions, log: Logger, server: MetricsServer | null): Promise<number> {
-  const report = newReport(settings.dnet);
   const started = performance.now();
+  let report = newReport(settings.dnet);
   let exitCode = 1;
   let failure: unknown = null;
   try {
-    exitCode = (await runOnce(settings, store, { ...opts, report }, log, (t) => process.stdout.write(t))).exitCode;
+    const r = await runOnce(settings, store, opts, log, (t) => process.stdout.write(t));
+    ({ report, exitCode, failure } = r);
   } catch (err) {
     failure = err;
     exitCode = err instanceof OperatorError ? err.exitCode : 1;
@@ -107,7 +110,7 @@ async function runAndReport(settings: NetworkSettings, store: StateStore, opts: 
   const end = { now: Date.now() / 1000, durationSeconds: Math.round(performance.now() - started) / 1000, exitCode };
   if (!opts.dryRun) {
     const registry = buildRegistry(report, end);
-    await publish(settings.config.metrics, settings.dnet, registry, log);
+    await publish(settings.config.metrics, settings.metricsTextfile, settings.dnet, registry, log);
     await server?.update(registry, end.now);
   }
   log.info({ seconds: end.durationSeconds, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024), exitCode }, "run finished");

@@ -4,7 +4,7 @@ import { loadSettings } from "../config/load.js";
 import { readEdgeLists } from "../config/inputs.js";
 import { FORMATS, type Format, HEALTH_FILTERS, type HealthFilter, formatHistory, formatRows, queryRows } from "../ops/query.js";
 import { readState } from "../ops/read-state.js";
-import { MODES, type Mode } from "../state/schema.js";
+import { MODES, type Mode } from "../core/state.js";
 import { OperatorError } from "../util/errors.js";
 import { toolLogger } from "../util/log.js";
 

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { dirname, isAbsolute, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import yaml from "js-yaml";
 import type { z } from "zod";
 import { OperatorError, errorMessage } from "../util/errors.js";
@@ -23,8 +23,26 @@ export interface NetworkSettings {
   canaryFile: string | null;
   testobjectLocal: string;
   zoneTemplate: string | null;
+  /** The file a reloader watches: written after the zones, so it never picks up half a set. */
+  stampFile: string;
+  /** metrics.textfile, placed like the other paths. */
+  metricsTextfile: string | null;
+  /** A lock older than this (seconds) was left by a run that died: no run lasts that long. */
+  lockStaleAfter: number;
+  /** The S3 bucket and client options (state.backend: s3), with the keys' `{dnet}` filled in. */
+  s3: S3Settings | null;
   /** Keys the file carries that this version does not know: logged, not fatal, so classic files keep working. */
   unknownKeys: string[];
+}
+
+export interface S3Settings {
+  bucket: string;
+  region: string;
+  endpoint?: string;
+  forcePathStyle: boolean;
+  stateKey: string;
+  /** `{vantage}` is still to be filled in with each vantage's name. */
+  observationsKey: string | null;
 }
 
 const DNET_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -67,14 +85,16 @@ export function settingsFor(config: Config, configPath: string, dnet: string, un
   const base = dirname(resolve(configPath));
   const at = (p: string) => place(base, p, dnet);
   const lockBase = at(config.lockfile);
-  return {
+  const namedDir = at(config.named_dir);
+  const st = config.state;
+  const settings: NetworkSettings = {
     dnet,
     configPath: resolve(configPath),
     config,
     edgeCount: config.dnet_edge_count[dnet] ?? config.edge_count,
     edgelistFiles: [resolve(at(config.edgelist_dir), dnet), ...(config.extra_edgelist_dir ? [resolve(at(config.extra_edgelist_dir), dnet)] : [])],
     zonetemplateDir: resolve(at(config.zonetemplate_dir), dnet),
-    namedDir: at(config.named_dir),
+    namedDir,
     statefile: at(config.statefile),
     healthdataStore: at(config.healthdata_store),
     // One lock per network: a classic lockfile path without {dnet} gets the network appended.
@@ -83,8 +103,40 @@ export function settingsFor(config: Config, configPath: string, dnet: string, un
     canaryFile: config.canary_files ? at(config.canary_files) : null,
     testobjectLocal: at(config.testobject.local),
     zoneTemplate: config.zone_template ? at(config.zone_template) : null,
+    stampFile: join(namedDir, `.edgemanage.${dnet}.stamp`),
+    metricsTextfile: config.metrics.textfile ? at(config.metrics.textfile) : null,
+    lockStaleAfter: config.run_deadline + 60,
+    s3:
+      st.backend === "s3"
+        ? { bucket: st.bucket!, region: st.region, endpoint: st.endpoint, forcePathStyle: st.force_path_style, stateKey: st.key.replaceAll("{dnet}", dnet), observationsKey: config.vantage ? config.vantage.observations_key.replaceAll("{dnet}", dnet) : null }
+        : null,
     unknownKeys,
   };
+  refuseSharedPaths(settings);
+  return settings;
+}
+
+/** The files a run writes, by the key that names each: two keys naming one file would overwrite each other. */
+export function writtenPaths(s: NetworkSettings, domains: Iterable<string> = []): [string, string][] {
+  const out: [string, string][] = [
+    ["lockfile", s.lockfile],
+    ["named_dir (stamp file)", s.stampFile],
+  ];
+  if (s.config.state.backend === "file") out.push(["statefile", s.statefile]);
+  if (s.liveList) out.push(["live_list", s.liveList]);
+  if (s.metricsTextfile) out.push(["metrics.textfile", s.metricsTextfile]);
+  for (const d of domains) out.push([`named_dir (zone ${d})`, join(s.namedDir, `${d}.zone`)]);
+  return out;
+}
+
+/** Refuses (exit 2) settings under which two outputs are one file: a zone replaced by the live list every run, a lock on the state file. */
+export function refuseSharedPaths(s: NetworkSettings, domains: Iterable<string> = []): void {
+  const seen = new Map<string, string>();
+  for (const [key, file] of writtenPaths(s, domains)) {
+    const other = seen.get(file);
+    if (other !== undefined) throw new OperatorError(`${s.configPath}: ${other} and ${key} are the same file (${file}) for network ${s.dnet}; give each its own path`, 2);
+    seen.set(file, key);
+  }
 }
 
 export function loadSettings(configPath: string, dnet: string): NetworkSettings {

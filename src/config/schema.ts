@@ -1,6 +1,9 @@
 import { isIP } from "node:net";
 import { z } from "zod";
-import { ZONE_CHECK_MODES } from "../zone/check.js";
+
+/** How rendered zones are checked before they are written: README "Zone check". */
+export const ZONE_CHECK_MODES = ["auto", "always", "never"] as const;
+export type ZoneCheckMode = (typeof ZONE_CHECK_MODES)[number];
 
 /** A DNS name written as bind expects in RDATA: fully qualified, with the trailing dot. */
 const fqdn = z
@@ -135,6 +138,8 @@ export const ConfigSchema = z.object({
   fetch_history: z.number().int().min(10).max(100000).default(2000),
   /** Check every rendered zone with named-checkzone before writing it: `auto` when the program is on PATH. */
   zone_check: z.enum(ZONE_CHECK_MODES).default("auto"),
+  /** Take over zone files in named_dir that carry no ownership line (as --adopt does): README "One owner per zone". */
+  adopt_zones: z.boolean().default(false),
   guard: GuardSchema.default({ control: [], max_failing_fraction: 0.5, max_frozen_runs: 5 }),
   /** Hysteresis: consecutive passing runs before a failed edge may join; failed runs before a live edge is dropped. */
   rise: z.number().int().min(1).max(100).default(1),

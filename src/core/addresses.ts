@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { type Observation, failed } from "./observation.js";
 
 /**
@@ -33,33 +34,31 @@ export function edgeObservations(
 }
 
 /**
- * The addresses to publish for each live edge: those probed this run that did not fail. When every
- * address of a live edge failed, the decision kept a failing edge on purpose (fall, or the fallback
- * that never publishes fewer), so its probed addresses stay. Never an address that was not probed.
- * The left-out addresses are returned, to be reported.
+ * The addresses to publish for each live edge: those probed this run that passed. A live edge none of
+ * whose addresses passed this run (kept by `fall`, by the fallback, or by a frozen guard) is published
+ * with the addresses it last passed with (`published` in its record), never with an address newly
+ * resolved that did not pass; an IP-literal edge is its own address. The left-out addresses are
+ * returned, to be reported.
  */
 export function publishableAddresses(
   live: readonly string[],
   addressesOf: ReadonlyMap<string, readonly string[]>,
   byAddress: ReadonlyMap<string, Observation>,
   failValue: number,
+  lastPublished: (edge: string) => readonly string[] | undefined,
 ): { addresses: Map<string, string[]>; leftOut: { edge: string; address: string; reason: string }[] } {
   const addresses = new Map<string, string[]>();
   const leftOut: { edge: string; address: string; reason: string }[] = [];
   for (const edge of live) {
     const all = addressesOf.get(edge) ?? [];
-    const probed = all.filter((a) => byAddress.has(a));
-    for (const a of all.filter((x) => !byAddress.has(x))) leftOut.push({ edge, address: a, reason: "not probed this run" });
-    const good = probed.filter((a) => !failed(byAddress.get(a), failValue));
-    if (good.length === 0) {
-      if (probed.length) addresses.set(edge, probed);
-      continue;
+    const good = all.filter((a) => byAddress.has(a) && !failed(byAddress.get(a), failValue));
+    const fallback = good.length ? [] : [...(lastPublished(edge) ?? (isIP(edge) ? [edge] : []))];
+    const chosen = good.length ? good : fallback;
+    for (const a of all.filter((x) => !chosen.includes(x))) {
+      const o = byAddress.get(a);
+      leftOut.push({ edge, address: a, reason: o ? `failed this run (${o.outcome}${o.detail ? `: ${o.detail}` : ""})` : "not probed this run" });
     }
-    for (const a of probed.filter((x) => !good.includes(x))) {
-      const o = byAddress.get(a)!;
-      leftOut.push({ edge, address: a, reason: `failed this run (${o.outcome}${o.detail ? `: ${o.detail}` : ""})` });
-    }
-    addresses.set(edge, good);
+    if (chosen.length) addresses.set(edge, chosen);
   }
   return { addresses, leftOut };
 }

@@ -1,4 +1,4 @@
-import type { NetworkState } from "../state/schema.js";
+import type { NetworkState } from "./state.js";
 import type { Verdict } from "./judge.js";
 import { type Observation, failed } from "./observation.js";
 

@@ -1,4 +1,4 @@
-import type { CertInfo, NetworkState } from "../state/schema.js";
+import type { CertInfo, NetworkState } from "./state.js";
 
 /** Whole days until the certificate expires (negative once it has). */
 export const certDaysLeft = (c: Pick<CertInfo, "notAfter">, now: number): number => Math.floor((c.notAfter - now) / 86_400);

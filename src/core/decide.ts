@@ -1,4 +1,4 @@
-import type { EdgeRecord, Judgement, NetworkState } from "../state/schema.js";
+import type { EdgeRecord, Judgement, NetworkState } from "./state.js";
 import { type CanaryChoice, chooseCanaries, keepCanaries } from "./canaries.js";
 import { type HistoryLimits, boundedPush, recordRotation } from "./history.js";
 import { type Verdict, judge } from "./judge.js";

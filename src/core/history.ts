@@ -1,4 +1,4 @@
-import type { EdgeRecord } from "../state/schema.js";
+import type { EdgeRecord } from "./state.js";
 
 /** Bounds that keep every per-edge list finite. */
 export interface HistoryLimits {

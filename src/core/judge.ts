@@ -1,4 +1,4 @@
-import type { Judgement } from "../state/schema.js";
+import type { Judgement } from "./state.js";
 import { WINDOW_SECONDS, averageAll, averageSince, lastValue } from "./history.js";
 
 export interface Verdict {

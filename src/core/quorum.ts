@@ -77,3 +77,6 @@ export function combineVantages(self: VantageView, others: readonly (VantageView
   }
   return { observations, fresh: views.map((v) => v.name), stale, quorum: q, warning, disagreements };
 }
+
+/** One decision per interval: a state already written in this interval was decided by another vantage. */
+export const sameInterval = (lastRun: number | null, now: number, interval: number): boolean => lastRun !== null && Math.floor(lastRun / interval) === Math.floor(now / interval);

@@ -1,4 +1,4 @@
-import { type EdgeRecord, emptyEdge } from "../state/schema.js";
+import { type EdgeRecord, emptyEdge } from "./state.js";
 import { type HistoryLimits, recordSample } from "./history.js";
 import type { Observation } from "./observation.js";
 import type { Streak } from "./selection.js";

@@ -1,4 +1,4 @@
-import type { Judgement, Mode } from "../state/schema.js";
+import type { Judgement, Mode } from "./state.js";
 import type { Verdict } from "./judge.js";
 
 /** What a rule knows: this run's facts about every edge, read-only. */

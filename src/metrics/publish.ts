@@ -8,7 +8,6 @@ import { mergeExposition } from "./exposition.js";
 
 export interface MetricsSettings {
   pushgateway?: string | null;
-  textfile?: string | null;
   job: string;
   push_timeout: number;
 }
@@ -44,9 +43,9 @@ export function writeTextfile(file: string, text: string, log: Logger): void {
   }
 }
 
-export async function publish(m: MetricsSettings, dnet: string, registry: Registry, log: Logger): Promise<void> {
+export async function publish(m: MetricsSettings, textfile: string | null, dnet: string, registry: Registry, log: Logger): Promise<void> {
   const text = await registry.metrics();
-  if (m.textfile) writeTextfile(m.textfile, text, log);
+  if (textfile) writeTextfile(textfile, text, log);
   if (m.pushgateway) await push(m.pushgateway, m.job, dnet, registry, m.push_timeout, log);
 }
 

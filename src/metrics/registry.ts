@@ -1,6 +1,6 @@
 import { Gauge, Registry } from "prom-client";
 import { OUTCOMES } from "../core/observation.js";
-import { JUDGEMENTS, MODES } from "../state/schema.js";
+import { JUDGEMENTS, MODES } from "../core/state.js";
 import { type RunEnd, type RunReport, SAVE_OUTCOMES } from "./report.js";
 
 /** Families every run reports, whatever happened; the others only when the run got that far. */

@@ -1,6 +1,6 @@
 import { certDaysLeft } from "../core/certs.js";
 import { WINDOW_SECONDS, averageAll, averageSince, lastValue } from "../core/history.js";
-import { type EdgeRecord, type Judgement, JUDGEMENTS, type Mode, type NetworkState, emptyEdge } from "../state/schema.js";
+import { type EdgeRecord, type Judgement, JUDGEMENTS, type Mode, type NetworkState, emptyEdge } from "../core/state.js";
 
 /** One edge as `edgemanage query` shows it; the JSON field names are stable (README "Operating it"). */
 export interface EdgeRow {

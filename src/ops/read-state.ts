@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { NetworkSettings } from "../config/load.js";
 import { openStore } from "../state/open-store.js";
-import type { NetworkState } from "../state/schema.js";
+import type { NetworkState } from "../core/state.js";
 import { StateStoreError } from "../state/store.js";
 import { OperatorError } from "../util/errors.js";
 

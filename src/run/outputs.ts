@@ -1,60 +1,81 @@
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { NetworkSettings } from "../config/load.js";
+import type { NetworkState } from "../core/state.js";
 import { errorMessage } from "../util/errors.js";
-import { writeFileAtomic } from "../util/fs.js";
-import { type ZonePlan, compareAddresses } from "../zone/render.js";
+import { readIfExists, sha256, writeFileAtomic } from "../util/fs.js";
+import type { ZonePlan } from "../zone/render.js";
+import type { RunPlan } from "./plan.js";
 
-/** The stamp file a reloader watches: written after the zones, so it never picks up half a set. */
-const stampFile = (s: NetworkSettings) => join(s.namedDir, `.edgemanage.${s.dnet}.stamp`);
+export const zoneFile = (s: NetworkSettings, domain: string) => join(s.namedDir, `${domain}.zone`);
 
-function writeStamp(s: NetworkSettings, zones: readonly ZonePlan[], log: Logger): void {
-  const serials = Object.fromEntries(zones.filter((z) => z.write).map((z) => [z.domain, z.record.serial]).sort());
-  try {
-    writeFileAtomic(stampFile(s), `${JSON.stringify({ dnet: s.dnet, serials })}\n`);
-  } catch (err) {
-    log.error({ file: stampFile(s), err: errorMessage(err) }, "stamp file could not be written: a reloader may not notice the new zones");
-  }
+/** The stamp a reloader watches: the serials of the zones just written, after them. */
+export const stampText = (dnet: string, zones: readonly ZonePlan[]) => `${JSON.stringify({ dnet, serials: Object.fromEntries(zones.map((z) => [z.domain, z.record.serial]).sort()) })}\n`;
+
+export interface Written {
+  /** Domains whose zone files were written. */
+  written: string[];
+  /** Files that could not be written, each with the reason. */
+  errors: string[];
 }
 
-/** The live list file's text, in canonical order like the zones: the same set never rewrites it. */
-export const liveListText = (live: readonly string[]): string | null => (live.length ? `${[...live].sort(compareAddresses).join("\n")}\n` : null);
-
-export const currentLiveList = (s: NetworkSettings): string | null => (s.liveList && existsSync(s.liveList) ? readFileSync(s.liveList, "utf8") : null);
-
 /**
- * Writes the zones a run planned (each atomically), then the stamp, then the live list. A zone that
- * cannot be written is logged and makes the exit code 1; it is retried next run.
+ * Writes the zones a plan says to write (each atomically), then the stamp, then the live list. A file
+ * that cannot be written keeps its previous content, is logged with its path and is retried next run.
  */
-export function writeOutputs(s: NetworkSettings, zones: readonly ZonePlan[], live: readonly string[], log: Logger): { exitCode: number; written: string[] } {
-  const liveText = liveListText(live);
-  let exitCode = zones.some((z) => z.refused !== undefined) ? 1 : 0;
+export function writeOutputs(s: NetworkSettings, plan: RunPlan, log: Logger): Written {
   const written: string[] = [];
-  for (const z of zones) {
-    const file = join(s.namedDir, `${z.domain}.zone`);
+  const errors: string[] = [];
+  const attempt = (file: string, text: string, what: string): boolean => {
+    try {
+      writeFileAtomic(file, text);
+      return true;
+    } catch (err) {
+      errors.push(errorMessage(err));
+      log.error({ file, err: errorMessage(err) }, `${what} could not be written, the previous file stays: ${errorMessage(err)}`);
+      return false;
+    }
+  };
+  for (const z of plan.zones) {
     if (!z.write) {
       if (z.refused === undefined) log.info({ zone: z.domain, reason: z.reason }, `zone ${z.domain} skipped: ${z.reason}`);
       continue;
     }
-    try {
-      writeFileAtomic(file, z.text);
+    if (attempt(zoneFile(s, z.domain), z.text, `zone ${z.domain}`)) {
       written.push(z.domain);
-      log.info({ zone: z.domain, file, serial: z.record.serial, addresses: z.addresses, reason: z.reason }, `zone ${z.domain} written: ${z.reason}`);
-    } catch (err) {
-      exitCode = 1;
-      log.error({ zone: z.domain, file, err: errorMessage(err) }, "zone could not be written; it will be retried next run");
+      log.info({ zone: z.domain, file: zoneFile(s, z.domain), serial: z.record.serial, addresses: z.addresses, reason: z.reason }, `zone ${z.domain} written: ${z.reason}`);
     }
   }
-  if (written.length) writeStamp(s, zones.filter((z) => written.includes(z.domain)), log);
-  if (s.liveList && liveText !== null && liveText !== currentLiveList(s)) {
+  if (written.length) attempt(s.stampFile, stampText(s.dnet, plan.zones.filter((z) => written.includes(z.domain))), "the stamp file (a reloader may not notice the new zones)");
+  if (plan.liveList?.write && attempt(plan.liveList.file, plan.liveList.text, "the live list")) log.info({ file: plan.liveList.file, live: plan.live }, "live list written");
+  return { written, errors };
+}
+
+/** The state to save: the plan's, with the records of the zones that were written. */
+export function withZoneRecords(state: NetworkState, zones: readonly ZonePlan[], written: readonly string[]): NetworkState {
+  const records = { ...state.zones };
+  for (const z of zones) if (written.includes(z.domain)) records[z.domain] = z.record;
+  return { ...state, zones: records };
+}
+
+/**
+ * The verify step: every file the run wrote is read back and must hash to what the plan says, or the
+ * run fails naming the file (a lying disk, a concurrent writer, a file system that dropped bytes).
+ */
+export function verifyOutputs(s: NetworkSettings, plan: RunPlan, written: readonly string[]): string[] {
+  const expected: [string, string][] = plan.zones.filter((z) => written.includes(z.domain)).map((z) => [zoneFile(s, z.domain), z.text]);
+  if (plan.liveList?.write) expected.push([plan.liveList.file, plan.liveList.text]);
+  const errors: string[] = [];
+  for (const [file, text] of expected) {
+    let got: Buffer | null;
     try {
-      writeFileAtomic(s.liveList, liveText);
-      log.info({ file: s.liveList, live }, "live list written");
+      got = readIfExists(file);
     } catch (err) {
-      exitCode = 1;
-      log.error({ file: s.liveList, err: errorMessage(err) }, "live list could not be written; fix live_list");
+      errors.push(errorMessage(err));
+      continue;
     }
+    if (got === null) errors.push(`${file}: missing right after it was written`);
+    else if (sha256(got) !== sha256(text)) errors.push(`${file}: reads back different from what was written (${got.length} bytes, ${Buffer.byteLength(text)} written)`);
   }
-  return { exitCode, written };
+  return errors;
 }

@@ -1,12 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Logger } from "pino";
 import type { NetworkSettings } from "../config/load.js";
 import type { Decision } from "../core/decide.js";
 import type { Combined } from "../core/quorum.js";
-import type { NetworkState } from "../state/schema.js";
 import { lineDiff } from "../zone/diff.js";
-import type { ZonePlan } from "../zone/render.js";
+import { zoneFile } from "./outputs.js";
+import type { RunPlan } from "./plan.js";
 
 /** Every decision with its reason, as log lines. */
 export function logDecision(d: Decision, log: Logger): void {
@@ -23,21 +21,31 @@ export function logDecision(d: Decision, log: Logger): void {
   for (const e of d.errors) log.error({ live: d.live }, e);
 }
 
+/** What a plan holds beyond the decision, as log lines: left-out addresses, warnings, refused zones. */
+export function logPlan(plan: RunPlan, log: Logger): void {
+  for (const l of plan.leftOut) log.error({ edge: l.edge, address: l.address }, `address ${l.address} of edge ${l.edge} ${l.reason}: left out of its records`);
+  for (const w of plan.warnings) log.warn(w);
+  for (const z of plan.zones) if (z.refused !== undefined) log.error({ zone: z.domain, message: z.refused }, `zone ${z.domain} not written: ${z.reason}`);
+}
+
 /** The dry run's plan: what would change, and why. */
-export function formatPlan(s: NetworkSettings, d: Decision, zones: ZonePlan[], liveListChange: string | null, source: string, warnings: string[] = [], vantage: string[] = []): string {
-  const out: string[] = [];
-  out.push(`edgemanage plan for network ${s.dnet} (dry run: nothing was written)`);
-  out.push(`state: ${source}`);
-  out.push(...vantage);
-  if (d.guard.status !== "clear") out.push(`guard: ${d.guard.status.toUpperCase().replace("_", " ")} (suspect runs in a row: ${d.state.guard.suspectRuns})`);
-  out.push(`live set: ${d.live.length} of ${s.edgeCount} wanted, ${d.liveChanged ? "CHANGES" : "unchanged"}`);
-  const sign = { join: "+", stay: "=", leave: "-" } as const;
-  for (const c of d.changes) out.push(`  ${sign[c.change]} ${c.edge}  ${c.change}: ${c.reason}`);
-  for (const [zone, c] of d.canaryFor) out.push(`canary ${zone}: ${c.address ?? "none"} (${c.reason})`);
-  for (const e of d.errors) out.push(`error: ${e}`);
-  for (const w of warnings) out.push(`warning: ${w}`);
-  out.push(...zoneLines(s, zones));
-  if (liveListChange !== null) out.push(`live list: ${liveListChange}`);
+export function formatPlan(s: NetworkSettings, plan: RunPlan): string {
+  const out: string[] = [`edgemanage plan for network ${s.dnet} (dry run: nothing was written)`, `state: ${plan.source}`, ...plan.vantageLines];
+  const d = plan.decision;
+  if (d === null) {
+    out.push(`decision: this interval's, made by vantage ${plan.adoptedFrom}: adopted (live set ${plan.live.join(" ")})`);
+  } else {
+    if (d.guard.status !== "clear") out.push(`guard: ${d.guard.status.toUpperCase().replace("_", " ")} (suspect runs in a row: ${d.state.guard.suspectRuns})`);
+    out.push(`live set: ${d.live.length} of ${s.edgeCount} wanted, ${d.liveChanged ? "CHANGES" : "unchanged"}`);
+    const sign = { join: "+", stay: "=", leave: "-" } as const;
+    for (const c of d.changes) out.push(`  ${sign[c.change]} ${c.edge}  ${c.change}: ${c.reason}`);
+    for (const [zone, c] of d.canaryFor) out.push(`canary ${zone}: ${c.address ?? "none"} (${c.reason})`);
+    for (const e of d.errors) out.push(`error: ${e}`);
+  }
+  for (const w of plan.warnings) out.push(`warning: ${w}`);
+  for (const l of plan.leftOut) out.push(`left out: ${l.address} of ${l.edge} (${l.reason})`);
+  out.push(...zoneLines(s, plan));
+  if (plan.liveList) out.push(`live list: ${plan.liveList.write ? `${plan.liveList.file} would be written: ${plan.live.join(" ")}` : `${plan.liveList.file} unchanged`}`);
   return `${out.join("\n")}\n`;
 }
 
@@ -49,18 +57,9 @@ export function vantagePlanLines(c: Combined, peers: number): string[] {
   return out;
 }
 
-/** The plan of a vantage that adopts this interval's decision. */
-export function formatAdoptedPlan(s: NetworkSettings, committed: NetworkState, zones: ZonePlan[], source: string, vantage: string[]): string {
-  const out = [`edgemanage plan for network ${s.dnet} (dry run: nothing was written)`, `state: ${source}`, ...vantage];
-  out.push(`decision: this interval's, made by vantage ${committed.decidedBy ?? "?"}: adopted (live set ${[...committed.lastLive].join(" ")})`);
-  out.push(...zoneLines(s, zones));
-  return `${out.join("\n")}\n`;
-}
-
-function zoneLines(s: NetworkSettings, zones: readonly ZonePlan[]): string[] {
+function zoneLines(s: NetworkSettings, plan: RunPlan): string[] {
   const out: string[] = ["zones:"];
-  for (const z of zones) {
-    const file = join(s.namedDir, `${z.domain}.zone`);
+  for (const z of plan.zones) {
     if (z.refused !== undefined) {
       out.push(`  ${z.domain}: REFUSED, not written: ${z.refused}`);
       continue;
@@ -69,11 +68,10 @@ function zoneLines(s: NetworkSettings, zones: readonly ZonePlan[]): string[] {
       out.push(`  ${z.domain}: not written (${z.reason})`);
       continue;
     }
-    const current = existsSync(file) ? readFileSync(file, "utf8") : null;
-    out.push(`  ${z.domain}: would write ${file} (${z.reason})`);
+    const current = plan.current.zones.get(z.domain) ?? null;
+    out.push(`  ${z.domain}: would write ${zoneFile(s, z.domain)} (${z.reason})`);
     const body = current === null ? z.text.split("\n").map((l) => `+ ${l}`).join("\n") : lineDiff(current, z.text);
     out.push(body.replace(/^/gm, "      "));
   }
   return out;
 }
-

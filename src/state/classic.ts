@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type EdgeRecord, type Judgement, type NetworkState, emptyEdge, emptyState, ModeSchema } from "./schema.js";
+import { type EdgeRecord, type Judgement, type NetworkState, emptyEdge, emptyState, ModeSchema } from "../core/state.js";
 
 /**
  * The Python edgemanage's files: `{dnet}.state` (network) and `healthdata_store/<edge>.edgestore` (per

@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { z } from "zod";
-import { type EdgeRecord, EdgeRecordSchema, type NetworkState, NetworkStateSchema } from "./schema.js";
+import { type EdgeRecord, EdgeRecordSchema, type NetworkState, NetworkStateSchema } from "../core/state.js";
 
 /**
  * The stored form of a network's state. Version 1 keeps time series as columns: timestamps as a first

@@ -5,7 +5,7 @@ import { errorMessage } from "../util/errors.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { fromClassic, isClassicState } from "./classic.js";
 import { StateDecodeError, decodeState, encodeState } from "./codec.js";
-import { type NetworkState, emptyState } from "./schema.js";
+import { type NetworkState, emptyState } from "../core/state.js";
 import { type Loaded, type StateStore, StateStoreError } from "./store.js";
 
 /** Reads the classic `<edge>.edgestore` files of the given addresses that exist; unreadable ones are logged and skipped. */

@@ -11,22 +11,10 @@ export function classicSource(s: NetworkSettings, healthdataStore = s.healthdata
 
 /** The store named by the `state` section of the configuration. */
 export async function openStore(s: NetworkSettings, log: Logger, readOnly = false): Promise<StateStore> {
-  const st = s.config.state;
-  if (st.backend === "s3") {
+  if (s.s3) {
     // Loaded only when used: the AWS SDK is most of the start-up time of a run.
-    const { S3StateStore } = await import("./s3-store.js");
-    return new S3StateStore(
-      {
-        bucket: st.bucket!,
-        key: st.key.replaceAll("{dnet}", s.dnet),
-        region: st.region,
-        endpoint: st.endpoint,
-        forcePathStyle: st.force_path_style,
-        onUnreadable: st.on_unreadable,
-        deadlineMs: 15_000,
-      },
-      log,
-    );
+    const { S3StateStore, makeS3Client } = await import("./s3-store.js");
+    return new S3StateStore(makeS3Client(s.s3), { bucket: s.s3.bucket, key: s.s3.stateKey, onUnreadable: s.config.state.on_unreadable, deadlineMs: 15_000 }, log);
   }
   return new FileStateStore(s.statefile, () => classicSource(s), log, readOnly);
 }

@@ -2,23 +2,22 @@ import { randomUUID } from "node:crypto";
 import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { Logger } from "pino";
 import { StateDecodeError, SCHEMA_VERSION, decodeStateBytes, encodeStateBytes } from "./codec.js";
-import { type NetworkState, emptyState } from "./schema.js";
+import { type NetworkState, emptyState } from "../core/state.js";
 import { type Loaded, type StateStore, StateStoreError } from "./store.js";
 
 export interface S3StoreOptions {
   bucket: string;
   /** Object key; `{dnet}` already filled in. */
   key: string;
-  region: string;
-  /** When unset, the SDK's own settings apply (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS). */
-  endpoint?: string;
-  forcePathStyle: boolean;
   onUnreadable: "fail" | "start_empty";
   /** Bound on each of load and save, retries included (ms). */
   deadlineMs: number;
 }
 
-/** The client every S3 adapter uses: throttling and 5xx retried with backoff and jitter, bounded waits. */
+/**
+ * The client every S3 adapter uses: throttling and 5xx retried with backoff and jitter, bounded waits.
+ * Without an endpoint the SDK's own settings apply (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS).
+ */
 export function makeS3Client(opts: { region: string; endpoint?: string; forcePathStyle: boolean }): S3Client {
   return new S3Client({
     region: opts.region,
@@ -60,15 +59,14 @@ export function explain(err: unknown, where: string): StateStoreError {
  * before writing, and must be the one written afterwards; otherwise the run reports a lost race.
  */
 export class S3StateStore implements StateStore {
-  private readonly client: S3Client;
   private readonly runId = randomUUID();
 
   constructor(
+    /** Shared with the other S3 adapters of the run (observations, zones). */
+    readonly client: S3Client,
     private readonly opts: S3StoreOptions,
     private readonly log: Logger,
-  ) {
-    this.client = makeS3Client(opts);
-  }
+  ) {}
 
   describe(): string {
     return `s3://${this.opts.bucket}/${this.opts.key}`;

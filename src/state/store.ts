@@ -1,4 +1,4 @@
-import type { NetworkState } from "./schema.js";
+import type { NetworkState } from "../core/state.js";
 
 /** What a load returned; `version` is what a conditional save must still find in the store. */
 export interface Loaded {

@@ -1,23 +1,121 @@
-import { randomBytes } from "node:crypto";
-import { mkdirSync, openSync, closeSync, fsyncSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { createHash, randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { basename, dirname, join, parse } from "node:path";
+import { errorMessage } from "./errors.js";
 
-/** Write-then-rename in the same folder, so readers (bind, the next run) never see half a file. */
-export function writeFileAtomic(file: string, data: string | Buffer): void {
-  const dir = dirname(file);
-  mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  const fd = openSync(tmp, "w", 0o644);
+export const sha256 = (data: string | Buffer): string => createHash("sha256").update(data).digest("hex");
+
+/** A file system error that names the file: every write failure reaches the operator with its path. */
+export class FileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly action: string,
+    cause: unknown,
+  ) {
+    super(`${file}: cannot ${action} (${errorMessage(cause)})`);
+    this.name = "FileError";
+  }
+}
+
+/** Deep enough for any real layout; a path deeper than this is refused rather than walked. */
+const MAX_DEPTH = 64;
+
+/**
+ * Creates a folder and its missing parents one level at a time. Node's recursive mkdir loops forever
+ * under /proc; this walks at most MAX_DEPTH levels and refuses anything on the way that is not a folder.
+ */
+export function ensureDir(dir: string): void {
+  const missing: string[] = [];
+  const root = parse(dir).root;
+  let at = dir;
+  for (let depth = 0; ; depth++) {
+    if (depth > MAX_DEPTH) throw new FileError(dir, "create the folder", new Error(`more than ${MAX_DEPTH} levels`));
+    let isDir: boolean;
+    try {
+      isDir = statSync(at).isDirectory();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw new FileError(at, "look at the folder", err);
+      missing.push(at);
+      if (at === root) break;
+      at = dirname(at);
+      continue;
+    }
+    if (!isDir) throw new FileError(at, "use it as a folder", new Error("it exists and is not a folder"));
+    break;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw new FileError(d, "create the folder", err);
+    }
+  }
+}
+
+/** Writes every byte (a short write on a nearly full disk is continued, then fails with ENOSPC). */
+export function writeAll(fd: number, bytes: Buffer): void {
+  let off = 0;
+  while (off < bytes.length) {
+    const n = writeSync(fd, bytes, off, bytes.length - off);
+    if (n <= 0) throw Object.assign(new Error("write made no progress"), { code: "EIO" });
+    off += n;
+  }
+}
+
+/** fsync of a folder, so a rename in it survives a crash; file systems that cannot are let be. */
+function syncDir(dir: string): void {
+  let fd: number | null = null;
   try {
-    writeSync(fd, typeof data === "string" ? Buffer.from(data) : data);
+    fd = openSync(dir, "r");
     fsyncSync(fd);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "EINVAL" && code !== "EISDIR" && code !== "ENOTSUP") throw new FileError(dir, "sync the folder", err);
   } finally {
-    closeSync(fd);
+    if (fd !== null) closeSync(fd);
+  }
+}
+
+/**
+ * Write-then-rename in the same folder, so readers (bind, the next run) never see half a file: every
+ * byte written, the file and its folder fsynced. On any failure the previous file stays as it was, no
+ * temporary file is left, and the error names the file.
+ */
+export function writeFileAtomic(file: string, data: string | Buffer, mode = 0o644): void {
+  const dir = dirname(file);
+  ensureDir(dir);
+  const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  let fd: number;
+  try {
+    fd = openSync(tmp, "wx", mode);
+  } catch (err) {
+    throw new FileError(file, "write", err);
   }
   try {
+    try {
+      writeAll(fd, typeof data === "string" ? Buffer.from(data) : data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, file);
   } catch (err) {
-    unlinkSync(tmp);
-    throw err;
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Already renamed or never created: nothing to remove.
+    }
+    throw new FileError(file, "write", err);
+  }
+  syncDir(dir);
+}
+
+/** The file's bytes, or null when there is none; any other failure names the file. */
+export function readIfExists(file: string): Buffer | null {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw new FileError(file, "read", err);
   }
 }

@@ -2,11 +2,10 @@ import { execFile } from "node:child_process";
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
+import type { ZoneCheckMode } from "../config/schema.js";
 import { OperatorError } from "../util/errors.js";
 import type { ZonePlan } from "./render.js";
 
-export const ZONE_CHECK_MODES = ["auto", "always", "never"] as const;
-export type ZoneCheckMode = (typeof ZONE_CHECK_MODES)[number];
 
 export type ZoneCheckResult = { ok: true } | { ok: false; message: string };
 
@@ -57,7 +56,7 @@ export function namedCheckzone(program: string): ZoneChecker {
       try {
         writeFileSync(file, text);
         return await new Promise<ZoneCheckResult>((resolve) => {
-          execFile(program, ["-k", "fail", "-i", "local", domain, file], { timeout: 30_000 }, (err, stdout, stderr) => {
+          execFile(program, ["-k", "fail", "-i", "local", "--", domain, file], { timeout: 30_000 }, (err, stdout, stderr) => {
             if (!err) resolve({ ok: true });
             else resolve({ ok: false, message: checkerMessage(`${stdout}\n${stderr}`, file) || err.message });
           });

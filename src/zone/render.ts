@@ -1,9 +1,8 @@
-import { createHash } from "node:crypto";
 import { isIPv4, isIPv6 } from "node:net";
 import Mustache from "mustache";
-import type { CanaryChoice } from "../core/decide.js";
 import type { Config } from "../config/schema.js";
-import type { ZoneRecord } from "../state/schema.js";
+import type { ZoneRecord } from "../core/state.js";
+import { sha256 } from "../util/fs.js";
 
 export const DEFAULT_TEMPLATE_URL = new URL("../../../templates/zone.mustache", import.meta.url);
 
@@ -47,13 +46,21 @@ export function compareAddresses(a: string, b: string): number {
 /** Zone files are not HTML: nothing is escaped. */
 const noEscape = { escape: (v: unknown) => String(v) };
 
+/** The first line of every zone: which network owns the file (README "One owner per zone"). */
+export const ownershipLine = (dnet: string) => `; managed by edgemanage network=${dnet}\n`;
+
+/** The network named by a zone file's ownership line; null when it has none. */
+export function ownerOf(text: string): string | null {
+  return /^; managed by edgemanage network=(\S+)\n/.exec(text)?.[1] ?? null;
+}
+
 export function renderZone(template: string, input: RenderInput): string {
   const labels = ["@", ...input.dns.rotate_zones];
   // Canonical order: the same set of addresses always renders the same bytes.
   const sorted = [...new Set(input.addresses)].sort(compareAddresses);
   const records: ZoneRecordLine[] = labels.flatMap((label) => sorted.map((address) => ({ label, type: isIPv6(address) ? ("AAAA" as const) : ("A" as const), address })));
   const include = input.include.endsWith("\n") || input.include === "" ? input.include : `${input.include}\n`;
-  return Mustache.render(
+  return ownershipLine(input.dnet) + Mustache.render(
     template,
     {
       dnet: input.dnet,
@@ -77,14 +84,12 @@ export interface ZonePlanInput {
   template: string;
   dns: Config["dns"];
   includes: ReadonlyMap<string, string>;
-  live: readonly string[];
-  /** host → its addresses; hosts that did not resolve are absent. */
-  addressesOf: ReadonlyMap<string, readonly string[]>;
-  canaryFor: ReadonlyMap<string, CanaryChoice>;
+  /** domain → the addresses to publish, and the canary among them. */
+  publish: ReadonlyMap<string, { addresses: string[]; canary: string | null }>;
   previous: Readonly<Record<string, ZoneRecord>>;
   forceUpdate: boolean;
-  /** Zones whose output file is not on disk. */
-  missing: ReadonlySet<string>;
+  /** domain → the zone file's text in named_dir now (null: no file). */
+  current: ReadonlyMap<string, string | null>;
 }
 
 export interface ZonePlan {
@@ -98,9 +103,18 @@ export interface ZonePlan {
   refused?: string;
 }
 
+const SERIAL_SPACE = 2 ** 32;
+
+/** RFC 1982 serial arithmetic: whether serial `a` comes after `b` (serials wrap at 2^32). */
+export function serialAfter(a: number, b: number): boolean {
+  return a !== b && ((a > b && a - b < 2 ** 31) || (a < b && b - a > 2 ** 31));
+}
+
+/** The epoch time as a serial, or one past the previous serial when that is not after it (RFC 1982: it wraps, never goes back). */
 export function nextSerial(now: number, previous: number | undefined): number {
-  const epoch = Math.floor(now);
-  return previous !== undefined && previous >= epoch ? previous + 1 : epoch;
+  const epoch = Math.floor(now) % SERIAL_SPACE;
+  if (previous === undefined || serialAfter(epoch, previous)) return epoch;
+  return (previous + 1) % SERIAL_SPACE;
 }
 
 /**
@@ -114,8 +128,6 @@ export function zoneAddresses(live: readonly string[], addressesOf: ReadonlyMap<
   if (canary !== null) out.push(canary);
   return [...new Set(out)].sort(compareAddresses);
 }
-
-const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 /** What changed between the zone as last written and now, in words; null when nothing did. */
 function whatChanged(prev: ZoneRecord, next: ZoneRecord): string | null {
@@ -139,8 +151,7 @@ export function planZones(input: ZonePlanInput): ZonePlan[] {
   const plans: ZonePlan[] = [];
   const settings = sha256(JSON.stringify([input.template, input.dns]));
   for (const [domain, include] of input.includes) {
-    const canary = input.canaryFor.get(domain)?.address ?? null;
-    const addresses = zoneAddresses(input.live, input.addressesOf, canary);
+    const { addresses, canary } = input.publish.get(domain) ?? { addresses: [], canary: null };
     const prev = input.previous[domain];
     const base = { dnet: input.dnet, domain, dns: input.dns, addresses, include };
     const hash = sha256(renderZone(input.template, { ...base, serial: 0 }));
@@ -150,17 +161,20 @@ export function planZones(input: ZonePlanInput): ZonePlan[] {
       plans.push({ ...unchanged, reason: "no address to publish: refusing to write a zone without edges" });
       continue;
     }
+    const current = input.current.get(domain) ?? null;
     let reason: string | null = null;
     if (input.forceUpdate) reason = "--force-update";
     else if (!prev) reason = "new zone";
-    else if (input.missing.has(domain)) reason = "zone file missing from named_dir";
+    else if (current === null) reason = "zone file missing from named_dir";
+    else if (prev.file !== undefined && sha256(current) !== prev.file) reason = "zone file differs from the last written (changed outside edgemanage)";
     else reason = whatChanged(prev, { ...facts, serial: prev.serial });
     if (reason === null) {
       plans.push({ ...unchanged, reason: "unchanged" });
       continue;
     }
     const serial = nextSerial(input.now, prev?.serial);
-    plans.push({ domain, write: true, reason, addresses, text: renderZone(input.template, { ...base, serial }), record: { ...facts, serial } });
+    const text = renderZone(input.template, { ...base, serial });
+    plans.push({ domain, write: true, reason, addresses, text, record: { ...facts, serial, file: sha256(text), written: input.now } });
   }
   return plans;
 }
@@ -176,13 +190,13 @@ export function planAdopted(input: {
   includes: ReadonlyMap<string, string>;
   records: Readonly<Record<string, ZoneRecord>>;
   decidedBy: string;
-  current: (domain: string) => string | null;
+  current: ReadonlyMap<string, string | null>;
 }): ZonePlan[] {
   return [...input.includes].map(([domain, include]) => {
     const rec = input.records[domain];
     if (!rec?.addresses?.length) return { domain, write: false, reason: `the decision of vantage ${input.decidedBy} has no addresses for this zone`, text: "", addresses: [], record: rec ?? { hash: "", serial: 0, canary: null } };
     const text = renderZone(input.template, { dnet: input.dnet, domain, dns: input.dns, addresses: rec.addresses, include, serial: rec.serial });
-    const write = input.current(domain) !== text;
+    const write = (input.current.get(domain) ?? null) !== text;
     return { domain, write, text, addresses: rec.addresses, record: rec, reason: write ? `adopted the decision of vantage ${input.decidedBy} (serial ${rec.serial})` : `unchanged (the decision of vantage ${input.decidedBy})` };
   });
 }

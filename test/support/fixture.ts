@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import yaml from "js-yaml";
 import { decodeState } from "../../src/state/codec.js";
-import type { NetworkState } from "../../src/state/schema.js";
+import type { NetworkState } from "../../src/core/state.js";
 import { type Ran, runCli } from "./tools.js";
 
 export const TEST_OBJECT = Buffer.from("edgemanage test object\n".repeat(200));

@@ -4,7 +4,7 @@ import { DEFAULT_LIMITS } from "../../src/core/history.js";
 import { families } from "../../src/metrics/exposition.js";
 import { buildRegistry } from "../../src/metrics/registry.js";
 import { newReport } from "../../src/metrics/report.js";
-import { emptyState } from "../../src/state/schema.js";
+import { emptyState } from "../../src/core/state.js";
 import { requireTool, run } from "./tools.js";
 
 const NOW = 1_800_000_000;

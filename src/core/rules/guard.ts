@@ -1,4 +1,4 @@
-import type { GuardState } from "../../state/schema.js";
+import type { GuardState } from "../state.js";
 import { type Observation, failed } from "../observation.js";
 
 export interface GuardSettings {

@@ -36,6 +36,11 @@ export const EdgeRecordSchema = z.object({
   comment: z.string().nullable(),
   /** Absent in states written before certificates were kept. */
   cert: CertInfoSchema.nullable().default(null),
+  /**
+   * The addresses last published for this edge, each of which passed its probe: a kept edge whose
+   * addresses all fail this run is published with these, never with an address newly resolved.
+   */
+  published: z.array(z.string()).optional(),
 });
 export type EdgeRecord = z.infer<typeof EdgeRecordSchema>;
 
@@ -48,6 +53,10 @@ export const ZoneRecordSchema = z.object({
   addresses: z.array(z.string()).optional(),
   include: z.string().optional(),
   settings: z.string().optional(),
+  /** sha256 of the file's bytes as written: a file that differs was changed outside edgemanage. */
+  file: z.string().optional(),
+  /** When the file was written (epoch seconds), for `check served`. */
+  written: z.number().optional(),
 });
 export type ZoneRecord = z.infer<typeof ZoneRecordSchema>;
 

@@ -1,0 +1,109 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import { type NetworkSettings, refuseSharedPaths } from "../config/load.js";
+import { readCanaries, readEdgeLists, readZoneIncludes } from "../config/inputs.js";
+import { edgeObservations } from "../core/addresses.js";
+import type { Observation } from "../core/observation.js";
+import { type ControlResult, probeControls } from "../probe/controls.js";
+import { DEFAULT_CONCURRENCY, type ProbeSettings, type ProbeTarget, md5, probeAll } from "../probe/probe.js";
+import { OperatorError, errorMessage } from "../util/errors.js";
+import { readIfExists } from "../util/fs.js";
+import { DEFAULT_TEMPLATE_URL } from "../zone/render.js";
+import { resolveHosts } from "./resolve.js";
+
+/** What a run reads from the operator's files before it takes the lock. */
+export interface Inputs {
+  edges: string[];
+  /** domain → include file text */
+  includes: Map<string, string>;
+  /** zone → canary address */
+  canaries: Map<string, string>;
+  expectedMd5: string;
+  template: string;
+}
+
+function readRequired(file: string, key: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new OperatorError(`${file}: cannot read ${key} (${errorMessage(err)}); fix ${key} in the configuration`, 2);
+  }
+}
+
+export function readInputs(s: NetworkSettings, log: Logger): Inputs {
+  const { edges, problems } = readEdgeLists(s.edgelistFiles);
+  const includes = readZoneIncludes(s.zonetemplateDir);
+  const canaryRead = readCanaries(s.canaryFile);
+  for (const p of [...problems, ...canaryRead.problems]) log.error({ file: p.file }, p.message);
+  if (edges.length === 0) throw new OperatorError(`${s.edgelistFiles[0]}: the edge list of network ${s.dnet} is empty; add one edge per line`, 2);
+  if (includes.size === 0) log.warn({ dir: s.zonetemplateDir }, "no <domain>.zone include files: no zone will be written");
+  refuseSharedPaths(s, includes.keys());
+  return {
+    edges,
+    includes,
+    canaries: canaryRead.canaries,
+    expectedMd5: md5(readRequired(s.testobjectLocal, "testobject.local")),
+    template: s.zoneTemplate ? readRequired(s.zoneTemplate, "zone_template").toString("utf8") : readFileSync(DEFAULT_TEMPLATE_URL, "utf8"),
+  };
+}
+
+/** The outputs as they are on disk now: the plan compares with them (drift, ownership, diffs). */
+export interface CurrentOutputs {
+  zones: Map<string, string | null>;
+  liveList: string | null;
+}
+
+export function readCurrentOutputs(s: NetworkSettings, domains: Iterable<string>): CurrentOutputs {
+  const text = (file: string) => readIfExists(file)?.toString("utf8") ?? null;
+  return { zones: new Map([...domains].map((d) => [d, text(join(s.namedDir, `${d}.zone`))])), liveList: s.liveList ? text(s.liveList) : null };
+}
+
+/** This run's own view of the network: every address probed once, folded into one observation per edge. */
+export interface Probed {
+  /** host → its addresses (an address maps to itself); hosts that did not resolve are absent. */
+  addressesOf: Map<string, string[]>;
+  byAddress: Map<string, Observation>;
+  /** Edges and canaries → this run's observation. */
+  observations: Map<string, Observation>;
+  controls: Map<string, ControlResult>;
+}
+
+function probeSettings(s: NetworkSettings, expectedMd5: string, concurrency: number): ProbeSettings {
+  const c = s.config;
+  const t = c.testobject;
+  return { proto: t.proto, host: t.host, port: t.port, uri: t.uri, verify: t.verify, maxBytes: t.max_bytes, timeout: c.timeout, retry: c.retry, userAgent: c.user_agent, expectedMd5, concurrency, sourceAddress: c.probe.source_address };
+}
+
+/** Resolves every name once, probes every address and the guard's controls, within run_deadline. */
+export async function probeNetwork(s: NetworkSettings, inputs: Inputs, started: number, signal: AbortSignal | undefined, log: Logger): Promise<Probed> {
+  const c = s.config;
+  const resolved = await resolveHosts(inputs.edges);
+  for (const [host, why] of resolved.failures) log.error({ edge: host, err: why }, `edge ${host} does not resolve: it fails this run`);
+  const edgeAddresses = new Set([...resolved.addresses.values()].flat());
+  const targets: ProbeTarget[] = [...edgeAddresses].map((address) => ({ address, kind: "edge" as const }));
+  for (const addr of new Set(inputs.canaries.values())) if (!edgeAddresses.has(addr)) targets.push({ address: addr, kind: "canary" });
+  const concurrency = c.workers ?? DEFAULT_CONCURRENCY;
+  // Classic configs often carry `workers: 10`; with async probes that low a bound only costs time.
+  if (concurrency * Math.max(1, Math.floor(c.run_deadline / c.timeout)) < targets.length) {
+    log.warn({ workers: concurrency, targets: targets.length, timeout: c.timeout, run_deadline: c.run_deadline }, `workers=${concurrency} may not let ${targets.length} probes finish within run_deadline if edges time out; raise workers or remove the key`);
+  }
+  const runDeadline = AbortSignal.timeout(Math.max(0, Math.round(c.run_deadline * 1000 - (Date.now() - started))));
+  const deadline = signal ? AbortSignal.any([runDeadline, signal]) : runDeadline;
+  const probeOptions = {
+    deadline,
+    canaryKiller: c.canary_killer,
+    // Failures at info, with their reason (a timeout, a refusal, which certificate problem, …).
+    onResult: (t: ProbeTarget, o: Observation) => log[o.outcome === "ok" ? "debug" : "info"]({ [t.kind]: t.address, seconds: o.seconds, outcome: o.outcome, detail: o.detail }, `fetched ${t.address}: ${o.outcome} ${o.seconds}s${o.detail ? ` (${o.detail})` : ""}`),
+    onCanariesKilled: (n: number) => log.warn({ failures: n }, `${n} canaries failed (canary_killer ${c.canary_killer}): cancelling the remaining canary probes`),
+  };
+  const [byAddress, controls] = await Promise.all([probeAll(targets, probeSettings(s, inputs.expectedMd5, concurrency), probeOptions), probeControls(c.guard.control, c.timeout, c.user_agent, deadline, c.probe.source_address)]);
+  if (signal?.aborted) throw new OperatorError(`network ${s.dnet}: interrupted while probing; nothing was written`, 143);
+  const observations = new Map([...inputs.canaries.values()].flatMap((a) => (byAddress.has(a) ? [[a, byAddress.get(a)!] as const] : [])));
+  for (const [e, o] of edgeObservations(inputs.edges, resolved.addresses, resolved.failures, byAddress, c.timeout)) observations.set(e, o);
+  for (const [url, r] of controls) log.info({ control: url, ok: r.ok, detail: r.detail }, `guard control ${url}: ${r.ok ? "answers" : "FAILS"} (${r.detail})`);
+  const failed = [...observations].filter(([, o]) => o.outcome !== "ok");
+  log.info({ probed: observations.size, failed: failed.length, seconds: (Date.now() - started) / 1000 }, "probing done");
+  for (const [addr, o] of failed) if (o.outcome === "checksum") log.error({ edge: addr, detail: o.detail }, "verification failure: wrong test object");
+  return { addressesOf: resolved.addresses, byAddress, observations, controls };
+}

@@ -1,0 +1,74 @@
+import type { Logger } from "pino";
+import type { NetworkSettings } from "../config/load.js";
+import type { Observation } from "../core/observation.js";
+import { combineVantages, sameInterval } from "../core/quorum.js";
+import type { NetworkState } from "../core/state.js";
+import type { RunReport } from "../metrics/report.js";
+import type { Loaded, StateStore } from "../state/store.js";
+import { type Committer, fileCommitter, vantageCommitter } from "./commit.js";
+import type { RunPlan } from "./plan.js";
+import { vantagePlanLines } from "./report.js";
+
+/** Runs closer together than this are refused unless --force (protects against double scheduling). */
+export const MIN_SECONDS_BETWEEN_RUNS = 30;
+
+export interface Combined {
+  /** Edges and canaries → the observation the decision uses. */
+  observations: Map<string, Observation>;
+  /** For the printed plan. */
+  lines: string[];
+  vantage: RunReport["vantage"];
+}
+
+/**
+ * What differs between a single prober and one of several vantage points, in one place: how close
+ * runs may be, whose observations count, whether this run decides, and how a plan is committed.
+ */
+export interface Mode {
+  readonly minSpacing: number;
+  /** This run's observations, combined with the other vantages' (shared with them when `share`). */
+  combine(own: Map<string, Observation>, edges: readonly string[], now: number, share: boolean): Promise<Combined>;
+  /** The decision this run adopts instead of deciding (another vantage's, of this interval), or null. */
+  committed(previous: NetworkState, now: number): NetworkState | null;
+  committer(store: StateStore, loaded: Loaded, now: number, replan: (committed: NetworkState) => Promise<RunPlan>): Committer;
+}
+
+function singleProber(s: NetworkSettings, log: Logger): Mode {
+  return {
+    minSpacing: MIN_SECONDS_BETWEEN_RUNS,
+    combine: async (own) => ({ observations: own, lines: [], vantage: undefined }),
+    committed: () => null,
+    committer: (store, loaded) => fileCommitter(s, store, loaded, log),
+  };
+}
+
+async function vantagePoint(s: NetworkSettings, v: NonNullable<NetworkSettings["config"]["vantage"]>, log: Logger): Promise<Mode> {
+  // The AWS SDK is loaded only by the modes that use it.
+  const [{ ObservationExchange }, { makeS3Client }] = await Promise.all([import("../vantage/exchange.js"), import("../state/s3-store.js")]);
+  const exchange = new ObservationExchange(makeS3Client(s.s3!), s.s3!.bucket, s.s3!.observationsKey!, s.dnet, log);
+  return {
+    minSpacing: 0,
+    async combine(own, edges, now, share) {
+      const mine = new Map(edges.flatMap((e) => (own.has(e) ? [[e, own.get(e)!] as const] : [])));
+      if (share) await exchange.put({ name: v.name, time: now, observations: mine });
+      const others = await Promise.all(v.peers.filter((p) => p !== v.name).map((p) => exchange.get(p)));
+      const c = combineVantages({ name: v.name, time: now, observations: mine }, others, v.peers, now, v.stale_after, v.quorum, s.config.timeout);
+      for (const [peer, why] of c.stale) log.warn({ vantage: peer, why }, `vantage ${peer} is stale (${why}): ignored`);
+      if (c.warning) log.warn({ fresh: c.fresh, quorum: v.quorum }, c.warning);
+      log.info({ fresh: c.fresh, quorum: c.quorum }, `${c.fresh.length} of ${v.peers.length} vantages fresh: ${c.fresh.join(", ")}`);
+      for (const d of c.disagreements) log.info({ edge: d.edge, views: d.views, result: d.result }, `vantages disagree on ${d.edge}: ${Object.entries(d.views).map(([n, x]) => `${n} ${x}`).join(", ")} -> ${d.result}`);
+      const observations = new Map(own);
+      for (const [e, o] of c.observations) observations.set(e, o);
+      return { observations, lines: vantagePlanLines(c, v.peers.length), vantage: { fresh: c.fresh.length, peers: v.peers.length, adoptedFrom: null } };
+    },
+    committed(previous, now) {
+      if (!sameInterval(previous.lastRun, now, v.interval)) return null;
+      log.info({ decidedBy: previous.decidedBy, live: previous.lastLive }, `this interval's decision was made by vantage ${previous.decidedBy ?? "another vantage"}: adopting it`);
+      return previous;
+    },
+    committer: (store, loaded, now, replan) => vantageCommitter(s, store, loaded, log, { name: v.name, interval: v.interval, now }, replan),
+  };
+}
+
+/** The mode of this network's runs, chosen once from its settings. */
+export const modeFor = async (s: NetworkSettings, log: Logger): Promise<Mode> => (s.config.vantage ? vantagePoint(s, s.config.vantage, log) : singleProber(s, log));
