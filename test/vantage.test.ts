@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { EdgeSim, loopbackAddresses } from "./support/edge-sim.js";
 import { Fixture, TEST_OBJECT } from "./support/fixture.js";
@@ -57,6 +58,8 @@ describe("several vantage points, one decision", { timeout: 300_000 }, () => {
         vantage: { name: v, peers: [...NAMES], interval: INTERVAL, stale_after: INTERVAL + 2 },
         probe: { source_address: SOURCE[v] },
         live_list: "state/{dnet}.live",
+        // Hooks run in every mode: the decider's and the adopters' runs alike.
+        commands: { run_after: [`touch ${join(fx[v].dir, "ran-after")}`], run_after_changes: null, run_before: null },
       });
     }
   });
@@ -73,6 +76,7 @@ describe("several vantage points, one decision", { timeout: 300_000 }, () => {
     for (const v of ["b", "c"] as const) assert.match(r[v].stdout, /this interval's decision was made by vantage a: adopting it/);
     assertSameZones("a", "b", "c");
     assert.deepEqual(fx.b.liveList(), [e1, e2].sort());
+    for (const v of NAMES) assert.ok(existsSync(fx[v].path("ran-after")), `run_after ran for vantage ${v}`);
     // S3 requests: the decider GETs the state, PUTs its observations, GETs the two others', and makes the
     // conditional PUT framed by two HEADs; an adopter makes no state PUT.
     const reqs = s3.requests.slice(from).map((q) => `${q.method} ${q.path.replace("/multi/edgemanage/", "")}`);

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import yaml from "js-yaml";
 import { OperatorError, errorMessage } from "../util/errors.js";
@@ -51,6 +51,40 @@ export function readEdgeLists(files: string[]): { edges: string[]; problems: Pro
   return parseEdgeList(chunks.join("\n"), files.join(" + "));
 }
 
+/** A domain name as a zone's name (RFC 1035 letters, digits and hyphens; 63 per label, 253 in all). */
+const DOMAIN_RE = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+export const isDomainName = (name: string): boolean => DOMAIN_RE.test(name);
+
+/** Include files are at most this large: a zone's own records, not a data dump. */
+const MAX_INCLUDE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * An operator's text file: a regular file (a FIFO or device would block the run), bounded in size,
+ * valid UTF-8 (bytes that are not would be published as U+FFFD). Errors name the file and the key.
+ */
+export function readTextInput(file: string, key: string, maxBytes: number): string {
+  let bytes: Buffer;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new Error(st.isDirectory() ? "it is a folder" : "not a regular file");
+    if (st.size > maxBytes) throw new Error(`${st.size} bytes, more than the ${maxBytes} allowed`);
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new OperatorError(`${file}: cannot read it (${errorMessage(err)}); fix ${key}`, 2);
+  }
+  const text = bytes.toString("utf8");
+  if (Buffer.byteLength(text) === bytes.length && Buffer.from(text).equals(bytes)) return text;
+  // Invalid bytes decode to U+FFFD and so do not encode back to themselves: the first such line.
+  let start = 0;
+  for (let line = 1; ; line++) {
+    const end = bytes.indexOf(0x0a, start);
+    const chunk = bytes.subarray(start, end === -1 ? bytes.length : end);
+    if (!Buffer.from(chunk.toString("utf8")).equals(chunk)) throw new OperatorError(`${file}: line ${line} is not valid UTF-8; save the file as UTF-8 (${key})`, 2);
+    start = end + 1;
+  }
+}
+
 /** `zonetemplate_dir/<dnet>/<domain>.zone` → domain → include text. */
 export function readZoneIncludes(dir: string): Map<string, string> {
   let names: string[];
@@ -60,7 +94,12 @@ export function readZoneIncludes(dir: string): Map<string, string> {
     throw new OperatorError(`${dir}: cannot list zone include files (${errorMessage(err)}); fix zonetemplate_dir`, 2);
   }
   const out = new Map<string, string>();
-  for (const name of names) out.set(name.slice(0, -".zone".length), readFileSync(join(dir, name), "utf8"));
+  for (const name of names) {
+    const domain = name.slice(0, -".zone".length);
+    // A name such as `-v` would reach named-checkzone as an option: refused here (and `--` is passed too).
+    if (!isDomainName(domain)) throw new OperatorError(`${join(dir, name)}: '${domain}' is not a domain name (letters, digits and '-' in dot-separated labels, no leading '-'); rename the include file (zonetemplate_dir)`, 2);
+    out.set(domain, readTextInput(join(dir, name), "the include file in zonetemplate_dir", MAX_INCLUDE_BYTES));
+  }
   return out;
 }
 

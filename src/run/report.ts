@@ -25,7 +25,7 @@ export function logDecision(d: Decision, log: Logger): void {
 export function logPlan(plan: RunPlan, log: Logger): void {
   for (const l of plan.leftOut) log.error({ edge: l.edge, address: l.address }, `address ${l.address} of edge ${l.edge} ${l.reason}: left out of its records`);
   for (const w of plan.warnings) log.warn(w);
-  for (const z of plan.zones) if (z.refused !== undefined) log.error({ zone: z.domain, message: z.refused }, `zone ${z.domain} not written: ${z.reason}`);
+  for (const z of plan.zones) if (z.refused !== undefined) log.error({ zone: z.domain, message: z.refused }, `zone ${z.domain} ${z.reason}`);
 }
 
 /** The dry run's plan: what would change, and why. */

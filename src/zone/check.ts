@@ -92,7 +92,7 @@ export async function checkPlans(plans: readonly ZonePlan[], checker: ZoneChecke
       continue;
     }
     const r = await checker.check(p.domain, p.text);
-    out.push(r.ok ? p : { ...p, write: false, refused: r.message, reason: `refused by named-checkzone: ${r.message}; the previous file stays in place` });
+    out.push(r.ok ? p : { ...p, write: false, refused: r.message, reason: `refused by named-checkzone: ${r.message}; its previous file stays in place` });
   }
   return out;
 }

@@ -26,6 +26,6 @@ export function claimZones(plans: readonly ZonePlan[], c: ClaimInput): ZonePlan[
     if (owner !== null) refused = `the zone file belongs to network ${owner}, not ${c.dnet}: list ${p.domain} under one network only`;
     else if (c.known.has(p.domain) || c.adopt) return p;
     else refused = `the zone file was not written by edgemanage (no ownership line): take it over with --adopt or adopt_zones: true`;
-    return { ...p, write: false, refused, reason: `${refused}; the file is left as it is` };
+    return { ...p, write: false, refused, reason: `refused: ${refused}; its file is left as it is` };
   });
 }
