@@ -293,6 +293,26 @@ describe("edgemanage CLI: canaries, hooks, HTTPS and faults", () => {
     fx.cleanup();
   });
 
+  test("import --adopt takes over the zone files the classic tool wrote, counting up from their serials", async () => {
+    const fx = new Fixture({ edges, port: sim.port });
+    const old = 1_700_000_000;
+    writeFileSync(fx.path("classic.state"), JSON.stringify({ rotation_list: [old], last_run: old, last_live: [edges[0]], verification_failues: [] }));
+    const classicZone = "$TTL 300\n@ IN SOA ns1.example.net. hostmaster.example.net. ( 2026112501 43200 10800 1209600 300 )\n@ IN NS ns1.example.net.\n";
+    writeFileSync(fx.path("named", "example.com.zone"), classicZone);
+    const plain = await runCli(["import", "-A", fx.dnet, "-c", fx.configPath, "--statefile", fx.path("classic.state")]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stdout, /1 zone file\(s\) in named_dir carry no ownership line and will not be overwritten: example\.com; import again with --adopt/);
+    const refused = await fx.run();
+    assert.equal(refused.code, 1);
+    assert.equal(fx.zone(), classicZone);
+    const adopt = await runCli(["import", "-A", fx.dnet, "-c", fx.configPath, "--statefile", fx.path("classic.state"), "--overwrite", "--adopt"]);
+    assert.match(adopt.stdout, /adopted 1 zone file\(s\) of named_dir: example\.com/);
+    const r = await fx.run();
+    assert.equal(r.code, 0, r.stdout);
+    assert.equal(serialOf(fx.zone()), 2_026_112_502);
+    fx.cleanup();
+  });
+
   test("a classic state file and its edgestores are migrated, losing no sample", async () => {
     const fx = new Fixture({ edges, port: sim.port });
     fx.writeConfig({ testobject: { host: "test.example.org", port: sim.port, proto: "https", uri: "/o", local: "object.edgemanage", verify: true } });

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import type { CanaryChoice } from "../src/core/decide.js";
 import { lineDiff } from "../src/zone/diff.js";
-import { DEFAULT_TEMPLATE_URL, type ZonePlanInput, nextSerial, planZones, renderZone, zoneAddresses } from "../src/zone/render.js";
+import { DEFAULT_TEMPLATE_URL, type ZonePlanInput, nextSerial, planZones, renderZone, soaSerialOf, zoneAddresses } from "../src/zone/render.js";
 import { checkZone } from "./support/tools.js";
 
 const template = readFileSync(DEFAULT_TEMPLATE_URL, "utf8");
@@ -155,6 +155,21 @@ describe("zone write decisions", () => {
     assert.equal(nextSerial(1_800_000_000, 1_900_000_000), 1_900_000_001, "never back in serial space");
     const [p] = planZones(base({ previous: { "example.com": { ...first.record, serial: 1_800_000_000 } }, forceUpdate: true }));
     assert.equal(p!.record.serial, 1_800_000_001);
+  });
+});
+
+describe("serials of files taken over", () => {
+  const cases: [string, string, number | undefined][] = [
+    ["this tool's SOA line", "; managed by edgemanage network=n\n$TTL 300\n@\t300\tIN\tSOA\tns1.example.net. h.example.net. 1800000000 43200 10800 1209600 300\n", 1_800_000_000],
+    ["a classic parenthesised SOA", "$TTL 3600\n@ IN SOA ns1.example.net. hostmaster.example.net. (\n  2026112501 ; serial\n  7200 3600 1209600 300 )\n", 2_026_112_501],
+    ["no SOA", "www IN A 192.0.2.1\n", undefined],
+  ];
+  for (const [name, text, serial] of cases) test(name, () => assert.equal(soaSerialOf(text), serial));
+
+  test("a zone file taken over keeps counting up from its own serial (YYYYMMDDnn is above the epoch)", () => {
+    const taken = "$TTL 3600\n@ IN SOA ns1.example.net. hostmaster.example.net. 2026112501 7200 3600 1209600 300\n";
+    const [p] = planZones(base({ previous: {}, onDisk: taken }));
+    assert.equal(p!.record.serial, 2_026_112_502);
   });
 });
 

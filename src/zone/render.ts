@@ -110,6 +110,16 @@ export function serialAfter(a: number, b: number): boolean {
   return a !== b && ((a > b && a - b < 2 ** 31) || (a < b && b - a > 2 ** 31));
 }
 
+/** The SOA serial of a zone file's text (as bind reads a one-line or parenthesised SOA); undefined when none. */
+export function soaSerialOf(text: string): number | undefined {
+  const m = /^\S*\s+(?:\d+\s+)?(?:IN\s+)?SOA\s+\S+\s+\S+\s+\(?\s*(\d+)/m.exec(text);
+  const n = m ? Number(m[1]) : NaN;
+  return Number.isInteger(n) && n < 2 ** 32 ? n : undefined;
+}
+
+/** The later of two serials in serial space. */
+const laterSerial = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined ? b : b === undefined || !serialAfter(b, a) ? a : b);
+
 /** The epoch time as a serial, or one past the previous serial when that is not after it (RFC 1982: it wraps, never goes back). */
 export function nextSerial(now: number, previous: number | undefined): number {
   const epoch = Math.floor(now) % SERIAL_SPACE;
@@ -172,7 +182,8 @@ export function planZones(input: ZonePlanInput): ZonePlan[] {
       plans.push({ ...unchanged, reason: "unchanged" });
       continue;
     }
-    const serial = nextSerial(input.now, prev?.serial);
+    // After the file's own serial too: a zone taken over, or edited with a higher serial, never goes back.
+    const serial = nextSerial(input.now, laterSerial(prev?.serial, current === null ? undefined : soaSerialOf(current)));
     const text = renderZone(input.template, { ...base, serial });
     plans.push({ domain, write: true, reason, addresses, text, record: { ...facts, serial, file: sha256(text), written: input.now } });
   }
