@@ -1,9 +1,10 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_CONFIG_PATH, loadSettings } from "../config/load.js";
 import type { NetworkState } from "../core/state.js";
-import { parseServer, querySerial } from "../dns/soa.js";
+import { servedSerials } from "../dns/soa.js";
+import { parseServer } from "../util/server.js";
 import { CHECKS, type CheckName, type CheckResult, DEFAULT_THRESHOLDS, type Thresholds, formatCheck, runCheck } from "../ops/checks.js";
-import { type Served, checkServed } from "../ops/served.js";
+import { checkServed } from "../ops/served.js";
 import { readState } from "../ops/read-state.js";
 import { errorMessage } from "../util/errors.js";
 import { toolLogger } from "../util/log.js";
@@ -29,9 +30,7 @@ const DEFAULT_DNS_SERVER = "127.0.0.1:53";
 async function checkServedNow(state: NetworkState, server: string, t: Thresholds): Promise<CheckResult> {
   const where = parseServer(server);
   if (!where) throw new Error(`--server: '${server}' is not HOST[:PORT]`);
-  const zones = Object.keys(state.zones);
-  const answers = await Promise.all(zones.map(async (z): Promise<[string, Served]> => querySerial(where, z).then((serial) => [z, { serial }], (err: Error) => [z, { error: err.message }])));
-  return checkServed(state, new Map(answers), Date.now() / 1000, t);
+  return checkServed(state, await servedSerials(where, Object.keys(state.zones)), Date.now() / 1000, t);
 }
 
 /** Every failure is UNKNOWN with its reason, on one line: a check never prints a stack trace. */

@@ -7,6 +7,8 @@ import { DEFAULT_CONFIG_PATH, type NetworkSettings, loadSettings } from "../conf
 import { buildRegistry } from "../metrics/registry.js";
 import { MetricsServer, publish } from "../metrics/publish.js";
 import { newReport } from "../metrics/report.js";
+import { servedSerials } from "../dns/soa.js";
+import { parseServer } from "../util/server.js";
 import { type RunOptions, runOnce } from "../run/run.js";
 import type { StateStore } from "../state/store.js";
 import { openStore } from "../state/open-store.js";
@@ -109,6 +111,9 @@ async function runAndReport(settings: NetworkSettings, store: StateStore, opts: 
   }
   const end = { now: Date.now() / 1000, durationSeconds: Math.round(performance.now() - started) / 1000, exitCode };
   if (!opts.dryRun) {
+    const dns = settings.config.metrics.dns_server;
+    // Bounded (1 s, twice): asking what is served never holds the run up for long.
+    if (dns && report.writtenSerials?.size) report.served = await servedSerials(parseServer(dns)!, [...report.writtenSerials.keys()], 1000, 2);
     const registry = buildRegistry(report, end);
     await publish(settings.config.metrics, settings.metricsTextfile, settings.dnet, registry, log);
     await server?.update(registry, end.now);

@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { z } from "zod";
+import { parseServer } from "../util/server.js";
 
 /** How rendered zones are checked before they are written: README "Zone check". */
 export const ZONE_CHECK_MODES = ["auto", "always", "never"] as const;
@@ -100,6 +101,8 @@ export const MetricsSchema = z.object({
   job: z.string().min(1).default("edgemanage"),
   /** Seconds a push may take: a slow Pushgateway never delays the run beyond this. */
   push_timeout: z.number().positive().max(10).default(2),
+  /** A DNS server serving the zones (HOST[:PORT]): after each run its SOA serials are exported beside the written ones. */
+  dns_server: z.string().refine((v) => parseServer(v) !== null, { message: "expected HOST[:PORT], e.g. bind.dns.svc:53" }).nullish(),
 });
 
 export const ConfigSchema = z.object({

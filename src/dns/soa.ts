@@ -2,19 +2,7 @@ import { randomBytes } from "node:crypto";
 import dgram from "node:dgram";
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
-
-/** A DNS server to ask: HOST[:PORT], [IPv6]:PORT. */
-export interface Server {
-  host: string;
-  port: number;
-}
-
-export function parseServer(text: string): Server | null {
-  const m = /^\[([0-9a-fA-F:.]+)\](?::(\d{1,5}))?$/.exec(text) ?? /^([^:[\]]+)(?::(\d{1,5}))?$/.exec(text) ?? (isIP(text) === 6 ? [text, text, undefined] : null);
-  if (!m) return null;
-  const port = m[2] === undefined ? 53 : Number(m[2]);
-  return port >= 1 && port <= 65535 ? { host: m[1]!, port } : null;
-}
+import type { Server } from "../util/server.js";
 
 const RCODES = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"];
 const TYPE_SOA = 6;
@@ -113,4 +101,13 @@ export async function querySerial(server: Server, zone: string, timeoutMs = 3000
     }
   }
   throw last;
+}
+
+/** What a DNS server said of one zone: its SOA serial, or why there is none. */
+export type Served = { serial: number } | { error: string };
+
+/** Every zone's served serial, asked all at once, each bounded in time; never throws. */
+export async function servedSerials(server: Server, zones: readonly string[], timeoutMs = 3000, tries = 2): Promise<Map<string, Served>> {
+  const answers = await Promise.all(zones.map(async (z): Promise<[string, Served]> => querySerial(server, z, timeoutMs, tries).then((serial) => [z, { serial }], (err: Error) => [z, { error: err.message }])));
+  return new Map(answers);
 }

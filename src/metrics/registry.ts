@@ -64,5 +64,17 @@ export function buildRegistry(report: RunReport, end: RunEnd): Registry {
     gauge("edgemanage_zones_written", "Zone files written by the last run.").set(report.written?.length ?? 0);
     gauge("edgemanage_zones_refused", "Zones named-checkzone refused in the last run (their previous files stay).").set(report.zones.filter((z) => z.refused !== undefined).length);
   }
+  if (report.writtenSerials?.size) {
+    const written = gauge("edgemanage_zone_written_serial", "SOA serial of the zone file as last written.", ["zone"]);
+    for (const [zone, serial] of report.writtenSerials) written.set({ zone }, serial);
+  }
+  if (report.served) {
+    const served = gauge("edgemanage_zone_served_serial", "SOA serial metrics.dns_server answers for the zone (absent while it does not answer).", ["zone"]);
+    const errors = gauge("edgemanage_zone_served_error", "1 when metrics.dns_server gave no SOA for the zone.", ["zone"]);
+    for (const [zone, a] of report.served) {
+      if ("serial" in a) served.set({ zone }, a.serial);
+      errors.set({ zone }, "serial" in a ? 0 : 1);
+    }
+  }
   return registry;
 }

@@ -1,4 +1,5 @@
 import type { Decision, Observation } from "../core/decide.js";
+import type { Served } from "../dns/soa.js";
 import type { ZonePlan } from "../zone/render.js";
 
 export const SAVE_OUTCOMES = ["saved", "lost_race", "failed", "not_attempted"] as const;
@@ -16,6 +17,9 @@ export interface RunReport {
   zones?: readonly ZonePlan[];
   written?: readonly string[];
   stateSave: SaveOutcome;
+  /** Each zone's serial as last written (the file bind should serve), and as a DNS server serves it (metrics.dns_server). */
+  writtenSerials?: ReadonlyMap<string, number>;
+  served?: ReadonlyMap<string, Served>;
   /** Several vantage points: how many were fresh, and whose decision this run adopted (null: its own). */
   vantage?: { fresh: number; peers: number; adoptedFrom: string | null };
 }

@@ -1,9 +1,7 @@
 import type { NetworkState } from "../core/state.js";
+import type { Served } from "../dns/soa.js";
 import { serialAfter } from "../zone/render.js";
 import type { CheckResult, Status, Thresholds } from "./checks.js";
-
-/** What the DNS server said of one zone: its SOA serial, or why there is none. */
-export type Served = { serial: number } | { error: string };
 
 /**
  * Is what was decided what is served? For each zone the state says was written, the SOA serial the

@@ -72,6 +72,10 @@ function resultOf(s: NetworkSettings, plan: RunPlan, f: Finished, probe: Pick<Ru
   const refused = done.zones.some((z) => z.refused !== undefined);
   const failed = refused || (applied !== null && (applied.errors.length > 0 || applied.failure !== null)) || f.verifyErrors.length > 0;
   const vantage = probe.vantage && { ...probe.vantage, adoptedFrom: done.adoptedFrom };
-  const report: RunReport = { dnet: s.dnet, wanted: s.edgeCount, observations: probe.observations, decision: plan.decision ?? undefined, zones: done.zones, written: applied?.written ?? [], stateSave: applied?.stateSave ?? "not_attempted", vantage };
+  const written = applied?.written ?? [];
+  // The serial of the file on disk: the new one where written (or unchanged), the last saved one where not.
+  const serialOf = (z: RunPlan["zones"][number]) => (written.includes(z.domain) || (!z.write && z.refused === undefined) ? z.record.serial : done.state?.zones[z.domain]?.serial);
+  const writtenSerials = new Map(done.zones.flatMap((z) => (serialOf(z) ? [[z.domain, serialOf(z)!] as const] : [])));
+  const report: RunReport = { dnet: s.dnet, wanted: s.edgeCount, observations: probe.observations, decision: plan.decision ?? undefined, zones: done.zones, written, writtenSerials, stateSave: applied?.stateSave ?? "not_attempted", vantage };
   return { exitCode: failed ? 1 : 0, report, failure: applied?.failure ?? null };
 }

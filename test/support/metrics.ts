@@ -28,6 +28,8 @@ export async function emittedNames(): Promise<Set<string>> {
   report.observations = observations;
   report.decision = decide({ now: NOW, edges: ["192.0.2.1"], canaries: new Map(), observations, previous: emptyState("net"), settings: { edgeCount: 1, goodenough: 0.5, failValue: 10, maxChangesPer10Min: 10, canaryKiller: 3, limits: DEFAULT_LIMITS } });
   report.zones = [];
+  report.writtenSerials = new Map([["example.com", 1]]);
+  report.served = new Map([["example.com", { serial: 1 }]]);
   return new Set(families(await buildRegistry(report, { now: NOW, durationSeconds: 1, exitCode: 0 }).metrics()).keys());
 }
 
