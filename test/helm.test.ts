@@ -23,6 +23,7 @@ interface Container {
   livenessProbe?: { exec?: { command: string[] } };
 }
 interface PodSpec {
+  restartPolicy?: string;
   containers: Container[];
   initContainers?: Container[];
   securityContext?: Record<string, unknown>;
@@ -182,6 +183,23 @@ describe("helm chart", () => {
     assert.equal(t.metadata.annotations?.["helm.sh/hook"], "test");
     const env = (t as unknown as { spec: PodSpec }).spec.containers[0]!.env!;
     assert.deepEqual(Object.fromEntries(env.map((e) => [e.name, e.value])), { ZONES: "example.com example.net example.org", SERVER: "em-edgemanage-dns.dns.svc", PORT: "53" });
+  });
+
+  test("a helm test pod per network runs edgemanage check served against the DNS Service, with the prober's configuration", async () => {
+    const objs = await template([VALUES("two-networks")]);
+    const t = named(objs, "Pod", "em-edgemanage-test-served-deflect") as unknown as K8sObject & { spec: PodSpec };
+    assert.equal(t.metadata.annotations?.["helm.sh/hook"], "test");
+    assert.equal(t.spec.restartPolicy, "Never");
+    assert.deepEqual(t.spec.containers[0]!.args, ["check", "served", "-A", "deflect", "--config", "/etc/edgemanage/edgemanage.yaml", "--server", "em-edgemanage-dns.dns.svc:53"]);
+    assert.deepEqual(t.spec.volumes.map((v) => v.name), pod(named(objs, "CronJob", "em-edgemanage-deflect") as CronJob).volumes.map((v) => v.name));
+    const { config } = parseConfig(data(named(objs, "ConfigMap", "em-edgemanage-config"))["edgemanage.yaml"]!, "edgemanage.yaml");
+    assert.equal(config.metrics.dns_server, "em-edgemanage-dns.dns.svc:53", "every run exports the served serial");
+  });
+
+  test("a zone listed under two networks is refused: one owner per zone file", async () => {
+    const r = await helm("template", "em", CHART, "--set", "testObject.content=x", "--set-json", 'networks={"a":{"edges":["192.0.2.1"],"zones":{"example.com":""}},"b":{"edges":["192.0.2.2"],"zones":{"example.com":""}}}');
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /networks: zone example\.com is listed under networks a and b; a zone has one owner: list it under one network only/);
   });
 
   test("vantage.* values become the configuration's vantage section, and need the S3 state", async () => {

@@ -29,6 +29,9 @@ const IMAGES: Record<string, ImageStandIn> = {
   bind: { env: { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" }, binds: [] },
 };
 
+/** Cluster DNS, as the pods see it: the DNS Service's name. */
+const SERVICES = { "em-edgemanage-dns.dns.svc": "127.0.0.1" };
+
 const podOf = (o: K8sObject): PodSpec => (o.kind === "CronJob" ? (o as unknown as { spec: { jobTemplate: { spec: { template: { spec: PodSpec } } } } }).spec.jobTemplate.spec.template.spec : (o as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec);
 
 function objectsOf(objs: K8sObject[], claims: Map<string, string>, extraSecrets: Record<string, Record<string, string>>): PodObjects {
@@ -72,7 +75,7 @@ describe("the chart end to end: two networks' CronJob pods, the bind pod with it
   };
   /** One scheduled run: a fresh pod from the CronJob as rendered now. */
   const cronRun = async (objs: K8sObject[], network = "mynet") => {
-    const pod = new PodSim(podOf(named(objs, "CronJob", `em-edgemanage-${network}`)), objectsOf(objs, new Map([["em-edgemanage-zones", claim]]), secrets), IMAGES);
+    const pod = new PodSim(podOf(named(objs, "CronJob", `em-edgemanage-${network}`)), objectsOf(objs, new Map([["em-edgemanage-zones", claim]]), secrets), IMAGES, SERVICES);
     try {
       return await pod.run("edgemanage", "edgemanage");
     } finally {
@@ -150,7 +153,7 @@ describe("the chart end to end: two networks' CronJob pods, the bind pod with it
 
   test("helm test: the rendered test pod finds every zone's SOA through the DNS Service", async () => {
     const objs = await render(good);
-    const testPod = new PodSim((named(objs, "Pod", "em-edgemanage-test-dns") as unknown as { spec: PodSpec }).spec, objectsOf(objs, new Map(), {}), IMAGES, { "em-edgemanage-dns.dns.svc": "127.0.0.1" });
+    const testPod = new PodSim((named(objs, "Pod", "em-edgemanage-test-dns") as unknown as { spec: PodSpec }).spec, objectsOf(objs, new Map(), {}), IMAGES, SERVICES);
     try {
       const r = await testPod.run("dig", "bind");
       assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -159,6 +162,20 @@ describe("the chart end to end: two networks' CronJob pods, the bind pod with it
       assert.match(r.stdout, /^example\.info SOA /m);
     } finally {
       await testPod.remove();
+    }
+  });
+
+  test("helm test: edgemanage check served finds every zone of each network served at the serial written", async () => {
+    const objs = await render(good);
+    for (const network of ["mynet", "othernet"]) {
+      const testPod = new PodSim((named(objs, "Pod", `em-edgemanage-test-served-${network}`) as unknown as { spec: PodSpec }).spec, objectsOf(objs, new Map([["em-edgemanage-zones", claim]]), secrets), IMAGES, SERVICES);
+      try {
+        const r = await testPod.run("edgemanage", "edgemanage");
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, new RegExp(`^EDGEMANAGE SERVED OK - ${network}: all ${network === "mynet" ? 2 : 1} zone\\(s\\) served at the serial written`));
+      } finally {
+        await testPod.remove();
+      }
     }
   });
 

@@ -76,6 +76,11 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "edgemanage.zonesDir" -}}/var/lib/edgemanage/zones{{- end }}
 {{- define "edgemanage.servingDir" -}}/var/lib/bind/zones{{- end }}
 
+{{/* The DNS Service as the pods reach it: HOST:PORT. */}}
+{{- define "edgemanage.dnsServer" -}}
+{{- printf "%s-dns.%s.svc:%v" (include "edgemanage.fullname" .) .Release.Namespace .Values.bind.service.port }}
+{{- end }}
+
 {{/* Every zone of every network, sorted, once each. */}}
 {{- define "edgemanage.allZones" -}}
 {{- $zones := list }}
@@ -114,9 +119,15 @@ are taken from the file's folder, /etc/edgemanage, where the ConfigMaps are proj
 {{- $_ := set $c "vantage" $v }}
 {{- end }}
 {{- end }}
-{{- if eq .Values.mode "deployment" }}
 {{- $m := deepCopy (.Values.config.metrics | default dict) }}
+{{- if eq .Values.mode "deployment" }}
 {{- $_ := set $m "listen" (printf "0.0.0.0:%v" .Values.metrics.port) }}
+{{- end }}
+{{- /* Every run exports the serial bind serves beside the one it wrote (EdgemanageZoneNotServed). */}}
+{{- if and .Values.bind.enabled (not $m.dns_server) }}
+{{- $_ := set $m "dns_server" (include "edgemanage.dnsServer" .) }}
+{{- end }}
+{{- if $m }}
 {{- $_ := set $c "metrics" $m }}
 {{- end }}
 {{- if $s3.bucket }}

@@ -1,10 +1,12 @@
 {{/*
-The prober's pod spec, shared by the CronJob (mode: cronjob) and the Deployment (mode: deployment).
-Call with (list $ctx $name $net).
+The prober's pod spec, shared by the CronJob (mode: cronjob), the Deployment (mode: deployment) and
+the helm test pods. Call with (list $ctx $name $net), or (list $ctx $name $net ARGS) for a pod that
+runs the edgemanage command ARGS once, with the same configuration, state and credentials.
 */}}
 {{- define "edgemanage.proberPodSpec" -}}
 {{- $ctx := index . 0 }}{{ $name := index . 1 }}{{ $net := index . 2 }}{{ $v := $ctx.Values }}
-{{- $daemon := eq $v.mode "deployment" }}
+{{- $command := list }}{{ if gt (len .) 3 }}{{ $command = index . 3 }}{{ end }}
+{{- $daemon := and (eq $v.mode "deployment") (not $command) }}
 restartPolicy: {{ ternary "Always" "Never" $daemon }}
 serviceAccountName: {{ include "edgemanage.serviceAccountName" $ctx }}
 automountServiceAccountToken: false
@@ -20,6 +22,11 @@ containers:
     imagePullPolicy: {{ $v.image.pullPolicy }}
     command: ["node", "/app/dist/src/cli/main.js"]
     args:
+      {{- if $command }}
+      {{- range $command }}
+      - {{ . | quote }}
+      {{- end }}
+      {{- else }}
       - -A
       - {{ $name }}
       - -c
@@ -29,6 +36,7 @@ containers:
       {{- end }}
       {{- range $v.extraArgs }}
       - {{ . | quote }}
+      {{- end }}
       {{- end }}
     {{- if or $v.state.existingSecret $v.extraEnv }}
     env:
