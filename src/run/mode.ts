@@ -71,4 +71,7 @@ async function vantagePoint(s: NetworkSettings, v: NonNullable<NetworkSettings["
 }
 
 /** The mode of this network's runs, chosen once from its settings. */
-export const modeFor = async (s: NetworkSettings, log: Logger): Promise<Mode> => (s.config.vantage ? vantagePoint(s, s.config.vantage, log) : singleProber(s, log));
+export async function modeFor(s: NetworkSettings, log: Logger): Promise<Mode> {
+  const v = s.config.vantage;
+  return v ? vantagePoint(s, v, log) : singleProber(s, log);
+}
