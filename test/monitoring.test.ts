@@ -64,7 +64,7 @@ describe("monitoring: alert rules, dashboard, the chart's monitoring objects", (
     assert.deepEqual(pod.containers[0]!.args, ["-A", "mynet", "-c", "/etc/edgemanage/edgemanage.yaml", "--daemonise"]);
     assert.equal(pod.containers[0]!.livenessProbe.httpGet.path, "/healthz");
     const config = yaml.load((named(objs, "ConfigMap", "em-edgemanage-config") as unknown as { data: Record<string, string> }).data["edgemanage.yaml"]!) as { metrics: Record<string, string> };
-    assert.deepEqual(config.metrics, { listen: "0.0.0.0:9464", pushgateway: "http://pushgateway.monitoring:9091" });
+    assert.deepEqual(config.metrics, { listen: "0.0.0.0:9464", pushgateway: "http://pushgateway.monitoring:9091", dns_server: "em-edgemanage-dns.dns.svc:53" });
     const svc = named(objs, "Service", "em-edgemanage-mynet-metrics");
     const sm = named(objs, "ServiceMonitor", "em-edgemanage") as unknown as { metadata: { labels: Record<string, string> }; spec: { selector: { matchLabels: Record<string, string> }; endpoints: { honorLabels: boolean }[] } };
     for (const [k, v] of Object.entries(sm.spec.selector.matchLabels)) assert.equal(svc.metadata.labels?.[k], v, `the ServiceMonitor selects the metrics Service (${k})`);

@@ -52,11 +52,12 @@ export function readInputs(s: NetworkSettings, log: Logger): Inputs {
 export interface CurrentOutputs {
   zones: Map<string, string | null>;
   liveList: string | null;
+  stamp: string | null;
 }
 
 export function readCurrentOutputs(s: NetworkSettings, domains: Iterable<string>): CurrentOutputs {
   const text = (file: string) => readIfExists(file)?.toString("utf8") ?? null;
-  return { zones: new Map([...domains].map((d) => [d, text(join(s.namedDir, `${d}.zone`))])), liveList: s.liveList ? text(s.liveList) : null };
+  return { zones: new Map([...domains].map((d) => [d, text(join(s.namedDir, `${d}.zone`))])), liveList: s.liveList ? text(s.liveList) : null, stamp: text(s.stampFile) };
 }
 
 /** This run's own view of the network: every address probed once, folded into one observation per edge. */

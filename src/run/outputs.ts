@@ -9,8 +9,22 @@ import type { RunPlan } from "./plan.js";
 
 export const zoneFile = (s: NetworkSettings, domain: string) => join(s.namedDir, `${domain}.zone`);
 
-/** The stamp a reloader watches: the serials of the zones just written, after them. */
-export const stampText = (dnet: string, zones: readonly ZonePlan[]) => `${JSON.stringify({ dnet, serials: Object.fromEntries(zones.map((z) => [z.domain, z.record.serial]).sort()) })}\n`;
+/**
+ * The serial of each zone file as it is on disk once the plan is carried out: the new serial where it
+ * was written, the recorded one where nothing changed, the last saved one where a write was refused or
+ * failed (the previous file stays).
+ */
+export function serialsOnDisk(plan: RunPlan, written: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const z of plan.zones) {
+    const serial = written.includes(z.domain) || (!z.write && z.refused === undefined) ? z.record.serial : plan.state?.zones[z.domain]?.serial;
+    if (serial) out.set(z.domain, serial);
+  }
+  return out;
+}
+
+/** The stamp a reloader watches, written after the zones: any serial that changes changes it. */
+export const stampText = (dnet: string, serials: ReadonlyMap<string, number>) => `${JSON.stringify({ dnet, serials: Object.fromEntries([...serials].sort()) })}\n`;
 
 export interface Written {
   /** Domains whose zone files were written. */
@@ -46,7 +60,9 @@ export function writeOutputs(s: NetworkSettings, plan: RunPlan, log: Logger): Wr
       log.info({ zone: z.domain, file: zoneFile(s, z.domain), serial: z.record.serial, addresses: z.addresses, reason: z.reason }, `zone ${z.domain} written: ${z.reason}`);
     }
   }
-  if (written.length) attempt(s.stampFile, stampText(s.dnet, plan.zones.filter((z) => written.includes(z.domain))), "the stamp file (a reloader may not notice the new zones)");
+  // Also when no zone changed but the stamp on disk is not this one: a stamp that failed to be written is retried.
+  const stamp = stampText(s.dnet, serialsOnDisk(plan, written));
+  if ((written.length || plan.current.stamp !== stamp) && attempt(s.stampFile, stamp, "the stamp file (a reloader may not notice the new zones)")) log.debug({ file: s.stampFile }, "stamp written");
   if (plan.liveList?.write && attempt(plan.liveList.file, plan.liveList.text, "the live list")) log.info({ file: plan.liveList.file, live: plan.live }, "live list written");
   return { written, errors };
 }

@@ -6,6 +6,7 @@ import { zoneCheckerFor } from "../zone/check.js";
 import { type PlanBase, type RunPlan, checkPlan, decideNetwork, planAdopted, planDecided } from "./plan.js";
 import { probeNetwork, readCurrentOutputs, readInputs } from "./gather.js";
 import { modeFor } from "./mode.js";
+import { serialsOnDisk } from "./outputs.js";
 import { logDecision, logPlan } from "./report.js";
 import { type Finished, sessionFor } from "./session.js";
 
@@ -73,9 +74,6 @@ function resultOf(s: NetworkSettings, plan: RunPlan, f: Finished, probe: Pick<Ru
   const failed = refused || (applied !== null && (applied.errors.length > 0 || applied.failure !== null)) || f.verifyErrors.length > 0;
   const vantage = probe.vantage && { ...probe.vantage, adoptedFrom: done.adoptedFrom };
   const written = applied?.written ?? [];
-  // The serial of the file on disk: the new one where written (or unchanged), the last saved one where not.
-  const serialOf = (z: RunPlan["zones"][number]) => (written.includes(z.domain) || (!z.write && z.refused === undefined) ? z.record.serial : done.state?.zones[z.domain]?.serial);
-  const writtenSerials = new Map(done.zones.flatMap((z) => (serialOf(z) ? [[z.domain, serialOf(z)!] as const] : [])));
-  const report: RunReport = { dnet: s.dnet, wanted: s.edgeCount, observations: probe.observations, decision: plan.decision ?? undefined, zones: done.zones, written, writtenSerials, stateSave: applied?.stateSave ?? "not_attempted", vantage };
+  const report: RunReport = { dnet: s.dnet, wanted: s.edgeCount, observations: probe.observations, decision: plan.decision ?? undefined, zones: done.zones, written, writtenSerials: serialsOnDisk(done, written), stateSave: applied?.stateSave ?? "not_attempted", vantage };
   return { exitCode: failed ? 1 : 0, report, failure: applied?.failure ?? null };
 }

@@ -30,6 +30,8 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
     child.stderr.on("data", (d) => (stderr += d));
     const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 120_000);
     child.on("error", reject);
+    // A child that exits without reading its input (mount, a failing tool) must not fail the test with EPIPE.
+    child.stdin.on("error", () => {});
     child.on("close", (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
