@@ -189,6 +189,20 @@ describe("edgemanage CLI against loopback edges", () => {
     await runCli(["edge-conf", "-A", fx.dnet, "-c", fx.configPath, "--mode", "available", drained, e4]);
   });
 
+  test("edge-conf refuses an edge the network does not have, naming the closest; --allow-unknown sets it; __proto__ is no edge", async () => {
+    const typo = `${e4}0`;
+    const before = fx.state();
+    const r = await runCli(["edge-conf", "-A", fx.dnet, "-c", fx.configPath, "--mode", "unavailable", typo]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, `edgemanage: edge-conf: ${typo} is not an edge of network ${fx.dnet} (did you mean ${e4}?); nothing was changed. Pass --allow-unknown to set the mode of an edge not listed yet\n`);
+    assert.deepEqual(fx.state(), before);
+    const proto = await runCli(["edge-conf", "-A", fx.dnet, "-c", fx.configPath, "--mode", "unavailable", "--allow-unknown", "__proto__"]);
+    assert.equal(proto.code, 2, proto.stdout);
+    const ok = await runCli(["edge-conf", "-A", fx.dnet, "-c", fx.configPath, "--mode", "unavailable", "--allow-unknown", "edge9.example.net"]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(fx.state().edges["edge9.example.net"]!.mode, "unavailable");
+  });
+
   test("a zone file deleted from named_dir is written again", async () => {
     renameSync(fx.path("named", "example.org.zone"), fx.path("gone.zone"));
     const r = await fx.run();

@@ -5,7 +5,9 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import yaml from "js-yaml";
 import { loadSettings, parseConfig } from "../src/config/load.js";
-import { parseCanaries, parseEdgeList } from "../src/config/inputs.js";
+import { parseCanaries, parseEdgeLists } from "../src/config/inputs.js";
+
+const parseEdgeList = (text: string, file: string) => parseEdgeLists([{ file, text }]);
 import { OperatorError } from "../src/util/errors.js";
 
 /** The classic sample configuration (dev/edgemanage.example.yaml of the Python tool), as users have it. */
@@ -118,18 +120,46 @@ describe("config: mistakes fail before any probe, naming file, key and fix", () 
 
 describe("inputs", () => {
   test("edge list: comments, blanks, duplicates, names and IPv6", () => {
-    const { edges, problems } = parseEdgeList("# fleet\nedge1.example.com\n\n  192.0.2.1  \n2001:db8::1 # v6\nEDGE1.example.com\n192.0.2.1\nbad host!\n", "f");
+    const { edges, problems, warnings } = parseEdgeList("# fleet\nedge1.example.com\n\n  192.0.2.1  \n2001:db8::1 # v6\nEDGE1.example.com\n192.0.2.1\nbad host!\n", "f");
     assert.deepEqual(edges, ["edge1.example.com", "192.0.2.1", "2001:db8::1"]);
     assert.equal(problems.length, 1);
     assert.match(problems[0]!.message, /line 8: 'bad host!'/);
+    assert.deepEqual(warnings.map((w) => w.message), ["line 6: 'EDGE1.example.com' is listed again (first at f line 2); counted once", "line 7: '192.0.2.1' is listed again (first at f line 4); counted once"]);
   });
   test("edge list: lines whose labels are all numeric are neither IPv4 addresses nor host names", () => {
     const { edges, problems } = parseEdgeList("999.1.1.1\n192.0.2.1\n10.0.0\n1.2.3.4.\nedge-1.example.net\n123.example.net\n", "f");
     assert.deepEqual(edges, ["192.0.2.1", "edge-1.example.net", "123.example.net"]);
     assert.deepEqual(
       problems.map((p) => p.message),
-      ["line 1: '999.1.1.1'", "line 3: '10.0.0'", "line 4: '1.2.3.4.'"].map((l) => `${l} is neither a valid IPv4 address nor a host name (every label is numeric); skipped`),
+      ["line 1: '999.1.1.1'", "line 3: '10.0.0'", "line 4: '1.2.3.4.'"].map((l) => `${l} is neither a host name nor an IP address in standard form; skipped`),
     );
+  });
+  test("edge list: one address in two forms is refused with both lines; forms the resolver would read as an address are skipped", () => {
+    assert.throws(() => parseEdgeList("2001:db8::1\n2001:DB8:0::1\n", "f"), /^OperatorError: edge list: f line 2: '2001:DB8:0::1' is f line 1: '2001:db8::1' again; list each edge once; fix the edge list \(edgelist_dir\)$/);
+    const { edges, problems } = parseEdgeList("127.0.88.1\n0x7f.0.88.1\n0177.0.88.1\n127.88.1\n", "f");
+    assert.deepEqual(edges, ["127.0.88.1"]);
+    assert.equal(problems.length, 3);
+    assert.equal(parseEdgeList("2001:DB8::A\n", "f").edges[0], "2001:db8::a", "kept in canonical form");
+  });
+  const unservable: [string, RegExp][] = [
+    ["0.0.0.0", /'this network'/],
+    ["::", /unspecified/],
+    ["224.0.0.1", /multicast/],
+    ["ff02::1", /multicast/],
+    ["255.255.255.255", /broadcast/],
+    ["fe80::1%eth0", /zone id/],
+    ["::ffff:127.0.88.2", /IPv4-mapped/],
+    ["fe80::1", /link-local/],
+  ];
+  for (const [address, why] of unservable) {
+    test(`edge list: ${address} can never be served to a client: refused (exit 2) naming the line`, () => {
+      assert.throws(() => parseEdgeList(`192.0.2.1\n${address}\n`, "edges/net"), (e: Error & { exitCode?: number }) => e.exitCode === 2 && e.message.startsWith(`edge list: edges/net line 2: '${address}' cannot be an edge (`) && why.test(e.message));
+    });
+  }
+  test("edge list: loopback and private addresses are kept, with a warning", () => {
+    const { edges, warnings } = parseEdgeList("127.0.0.2\n10.1.2.3\n192.0.2.1\n127.0.0.3\n", "f");
+    assert.equal(edges.length, 4);
+    assert.deepEqual(warnings.map((w) => w.message), ["2 loopback address(es) that clients elsewhere cannot reach: f line 1: 127.0.0.2, f line 4: 127.0.0.3", "1 private address(es) that clients elsewhere cannot reach: f line 2: 10.1.2.3"]);
   });
   test("canary file: non-IP values are dropped with an error", () => {
     const { canaries, problems } = parseCanaries("example.com: 192.0.2.9\nother.org: not-an-ip\nv6.net: 2001:db8::9\n", "c");

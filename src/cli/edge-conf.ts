@@ -1,19 +1,23 @@
 import { parseArgs } from "node:util";
 import { COMMON_OPTIONS } from "./options.js";
 import { loadSettings } from "../config/load.js";
+import { parseEdgeLists, readEdgeLists } from "../config/inputs.js";
+import { canonicalIp } from "../core/ip.js";
+import { closest } from "../util/closest.js";
 import { acquireLock } from "../run/lock.js";
 import { openStore } from "../state/open-store.js";
 import { MODES, ModeSchema, emptyEdge } from "../core/state.js";
 import { OperatorError } from "../util/errors.js";
 import { makeLogger } from "../util/log.js";
 
-export const EDGE_CONF_USAGE = `usage: edgemanage edge-conf -A DNET [-c CONFIG] --mode MODE [--comment TEXT] EDGE...
+export const EDGE_CONF_USAGE = `usage: edgemanage edge-conf -A DNET [-c CONFIG] --mode MODE [--comment TEXT] [--allow-unknown] EDGE...
 
 Set the operator mode of edges in the state of network DNET, as the classic edge_conf did:
   available   judged and chosen normally
   force       published whenever it is not failing
   blindforce  published regardless of health
   unavailable probed and recorded, never published (drain)
+An EDGE must be in the network's edge lists or its state (--allow-unknown: any host name or address).
 `;
 
 export async function edgeConf(argv: string[]): Promise<number> {
@@ -24,6 +28,7 @@ export async function edgeConf(argv: string[]): Promise<number> {
       ...COMMON_OPTIONS,
       mode: { type: "string" },
       comment: { type: "string" },
+      "allow-unknown": { type: "boolean", default: false },
     },
   });
   if (values.help) return process.stdout.write(EDGE_CONF_USAGE), 0;
@@ -39,9 +44,18 @@ export async function edgeConf(argv: string[]): Promise<number> {
     const loaded = await store.load(settings.dnet);
     const state = structuredClone(loaded.state);
     const now = Date.now() / 1000;
-    for (const edge of positionals) {
-      const rec = state.edges[edge] ?? emptyEdge();
-      state.edges[edge] = { ...rec, mode: mode.data, changed: rec.mode !== mode.data ? now : rec.changed, comment: values.comment ?? rec.comment };
+    const known = new Set([...readEdgeLists(settings.edgelistFiles).edges, ...Object.keys(state.edges)]);
+    // As listed: an address in canonical form, a name in the list's spelling.
+    const edges = positionals.map((e) => canonicalIp(e) ?? [...known].find((k) => k.toLowerCase() === e.toLowerCase()) ?? e);
+    for (const [i, edge] of edges.entries()) {
+      if (known.has(edge) || (values["allow-unknown"] && parseEdgeLists([{ file: "the command line", text: positionals[i]! }]).edges.length === 1)) continue;
+      const near = closest(edge, known);
+      throw new OperatorError(`edge-conf: ${positionals[i]} is not an edge of network ${settings.dnet}${near ? ` (did you mean ${near}?)` : ""}; nothing was changed. Pass --allow-unknown to set the mode of an edge not listed yet`, 2);
+    }
+    for (const edge of edges) {
+      const rec = Object.hasOwn(state.edges, edge) ? state.edges[edge]! : emptyEdge();
+      // A computed key defines an own property even for a name such as `__proto__`.
+      state.edges = { ...state.edges, [edge]: { ...rec, mode: mode.data, changed: rec.mode !== mode.data ? now : rec.changed, comment: values.comment ?? rec.comment } };
       log.info({ edge, mode: mode.data, previous: rec.mode, comment: values.comment }, "edge mode set");
       process.stdout.write(`${edge}: ${rec.mode} -> ${mode.data}\n`);
     }

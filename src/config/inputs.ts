@@ -1,54 +1,79 @@
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import yaml from "js-yaml";
 import { OperatorError, errorMessage } from "../util/errors.js";
+import { canonicalIp, looksNumeric, unservable, unusualKind } from "../core/ip.js";
 import { CanaryFileSchema, isIpAddress } from "./schema.js";
 
-const HOSTNAME_RE = /^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?$/;
+/** A host name: labels start and end with a letter or digit (so no `__proto__`, no `_service` label). */
+const HOSTNAME_RE = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
 export interface Problem {
   file: string;
   message: string;
 }
 
-/** One host per line; blank lines and `#` comments ignored; duplicates dropped, first occurrence wins. */
-export function parseEdgeList(text: string, file: string): { edges: string[]; problems: Problem[] } {
-  const edges: string[] = [];
-  const problems: Problem[] = [];
-  const seen = new Set<string>();
-  text.split(/\r?\n/).forEach((line, i) => {
-    const host = line.replace(/#.*/, "").trim();
-    if (!host) return;
-    if (!isIpAddress(host) && !HOSTNAME_RE.test(host)) {
-      problems.push({ file, message: `line ${i + 1}: '${host}' is neither a host name nor an IP address; skipped` });
-      return;
-    }
-    // `999.1.1.1` matches the host-name pattern, but no top-level domain is all digits (RFC 3696 §2).
-    if (!isIpAddress(host) && host.replace(/\.$/, "").split(".").every((label) => /^\d+$/.test(label))) {
-      problems.push({ file, message: `line ${i + 1}: '${host}' is neither a valid IPv4 address nor a host name (every label is numeric); skipped` });
-      return;
-    }
-    const key = host.toLowerCase();
-    if (seen.has(key)) return;
-    seen.add(key);
-    edges.push(host);
-  });
-  return { edges, problems };
+/** What reading edge lists found: the edges, lines skipped (errors) and things worth a warning. */
+export interface EdgeList {
+  edges: string[];
+  problems: Problem[];
+  warnings: Problem[];
+}
+
+/** The most lines one edge list may have: far above any fleet, low enough to bound a run. */
+const MAX_EDGE_LIST_BYTES = 4 * 1024 * 1024;
+
+/**
+ * One host per line; blank lines and `#` comments ignored. An address is kept in its canonical form.
+ * Refused (exit 2, every offending line named): an address no client can be served (0.0.0.0, ::,
+ * multicast, broadcast, a zone id, v4-mapped, link-local), and one address written twice in different
+ * forms. Skipped with an error, as the classic tool did: a line that is neither a host name nor an
+ * address. The same line twice is kept once, with a warning.
+ */
+export function parseEdgeLists(sources: readonly { file: string; text: string }[]): EdgeList {
+  const out: EdgeList = { edges: [], problems: [], warnings: [] };
+  const refusals: string[] = [];
+  const seen = new Map<string, { where: string; host: string }>();
+  const unusual = new Map<string, string[]>();
+  for (const { file, text } of sources) {
+    text.split(/\r?\n/).forEach((line, i) => {
+      const host = line.replace(/#.*/, "").trim();
+      if (!host) return;
+      const where = `${file} line ${i + 1}`;
+      const ip = canonicalIp(host);
+      if (host.includes("%") || (ip !== null && unservable(ip) !== null)) return void refusals.push(`${where}: '${host}' cannot be an edge (${unservable(host)})`);
+      // `999.1.1.1` or `0x7f.0.0.1`: no top-level domain is numeric (RFC 3696 §2), and the resolver would read some as an address.
+      if (ip === null && (!HOSTNAME_RE.test(host) || looksNumeric(host))) {
+        out.problems.push({ file, message: `line ${i + 1}: '${host}' is neither a host name nor an IP address in standard form; skipped` });
+        return;
+      }
+      const key = ip ?? host.toLowerCase().replace(/\.$/, "");
+      const first = seen.get(key);
+      if (first !== undefined) {
+        // The same line again is harmless; the same address written another way is a mistake to fix.
+        if (first.host.toLowerCase() === host.toLowerCase()) out.warnings.push({ file, message: `line ${i + 1}: '${host}' is listed again (first at ${first.where}); counted once` });
+        else refusals.push(`${where}: '${host}' is ${first.where}: '${first.host}' again; list each edge once`);
+        return;
+      }
+      seen.set(key, { where, host });
+      const kind = ip === null ? null : unusualKind(ip);
+      if (kind) unusual.set(kind, [...(unusual.get(kind) ?? []), `${where}: ${ip}`]);
+      out.edges.push(ip ?? host);
+    });
+  }
+  // One line per kind, however many: a test fleet on loopback is one warning, not a thousand.
+  for (const [kind, lines] of unusual) out.warnings.push({ file: sources[0]?.file ?? "", message: `${lines.length} ${kind} address(es) that clients elsewhere cannot reach: ${lines.slice(0, 3).join(", ")}${lines.length > 3 ? ", …" : ""}` });
+  if (refusals.length) throw new OperatorError(`edge list: ${refusals.slice(0, 10).join("; ")}${refusals.length > 10 ? `; and ${refusals.length - 10} more` : ""}; fix the edge list (edgelist_dir)`, 2);
+  return out;
 }
 
 /** The main list must exist; the extra list (`extra_edgelist_dir`) is used when present. */
-export function readEdgeLists(files: string[]): { edges: string[]; problems: Problem[] } {
-  const chunks: string[] = [];
-  files.forEach((file, i) => {
-    try {
-      chunks.push(readFileSync(file, "utf8"));
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (i > 0 && code === "ENOENT") return;
-      throw new OperatorError(`${file}: cannot read the edge list (${errorMessage(err)}); create it or fix edgelist_dir`, 2);
-    }
+export function readEdgeLists(files: string[]): EdgeList {
+  const sources = files.flatMap((file, i) => {
+    if (i > 0 && !existsSync(file)) return [];
+    return [{ file, text: readTextInput(file, i === 0 ? "edgelist_dir" : "extra_edgelist_dir", MAX_EDGE_LIST_BYTES) }];
   });
-  return parseEdgeList(chunks.join("\n"), files.join(" + "));
+  return parseEdgeLists(sources);
 }
 
 /** A domain name as a zone's name (RFC 1035 letters, digits and hyphens; 63 per label, 253 in all). */
@@ -117,23 +142,23 @@ export function parseCanaries(text: string, file: string): { canaries: Map<strin
   if (!parsed.success) return { canaries, problems: [{ file, message: "expected a mapping of zone name to IP address; no canaries used" }] };
   for (const [zone, value] of Object.entries(parsed.data ?? {})) {
     const ip = typeof value === "string" ? value.trim() : String(value);
-    if (!isIpAddress(ip)) {
-      problems.push({ file, message: `canary for ${zone} is invalid: '${ip}' is not an IP address; not using it` });
+    const why = isIpAddress(ip) ? unservable(ip) : "not an IP address";
+    if (why !== null) {
+      problems.push({ file, message: `canary for ${zone} is invalid: '${ip}' is ${why === "not an IP address" ? why : `no address to publish (${why})`}; not using it` });
       continue;
     }
-    canaries.set(zone, ip);
+    canaries.set(zone, canonicalIp(ip)!);
   }
   return { canaries, problems };
 }
 
 export function readCanaries(file: string | null): { canaries: Map<string, string>; problems: Problem[] } {
-  if (!file) return { canaries: new Map(), problems: [] };
+  if (!file || !existsSync(file)) return { canaries: new Map(), problems: [] };
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readTextInput(file, "canary_files", MAX_INCLUDE_BYTES);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { canaries: new Map(), problems: [] };
-    return { canaries: new Map(), problems: [{ file, message: `cannot read canary file: ${errorMessage(err)}` }] };
+    return { canaries: new Map(), problems: [{ file, message: `${errorMessage(err)}; no canaries used` }] };
   }
   return parseCanaries(text, file);
 }

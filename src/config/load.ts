@@ -5,7 +5,7 @@ import type { z } from "zod";
 import { OperatorError, errorMessage } from "../util/errors.js";
 import { type Config, ConfigSchema, ConfigSchemaChecked, IGNORED_CLASSIC_KEYS } from "./schema.js";
 
-export const DEFAULT_CONFIG_PATH = "/etc/edgemanage/edgemanage.yaml";
+export { DEFAULT_CONFIG_PATH } from "./defaults.js";
 
 /** Everything a run of one network needs from the config, with `{dnet}` filled in and paths absolute. */
 export interface NetworkSettings {

@@ -22,8 +22,12 @@ const commandList = z
   .nullish()
   .transform((v) => v ?? []);
 
+/** Seconds as whole milliseconds: timers take whole milliseconds, and 2.0001 s is 2 s. */
+const seconds = (max: number) => z.number().positive().max(max).transform((v) => Math.max(0.001, Math.round(v * 1000) / 1000));
+
 export const TestObjectFields = z.object({
-  host: z.string().min(1, { message: "expected the Host header / TLS SNI name of the test object" }),
+  /** Sent as the Host header and the TLS SNI name: a host name, with an optional port. */
+  host: z.string().regex(/^(?=[^:]{1,253}(:|$))[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?(:\d{1,5})?$/, { message: "expected the host name of the test object (the Host header and TLS SNI name), e.g. www.example.org or www.example.org:8080" }),
   port: z.number().int().min(1).max(65535).optional(),
   proto: z.enum(["http", "https"]).default("http"),
   uri: z.string().startsWith("/", { message: "expected a path starting with '/'" }),
@@ -58,6 +62,8 @@ export const StateConfigSchema = z
     force_path_style: z.boolean().default(false),
     /** What to do when the stored state cannot be read correctly; see README "State faults". */
     on_unreadable: z.enum(["fail", "start_empty"]).default("fail"),
+    /** A stored state larger than this (bytes, as stored) is refused before it is parsed. */
+    max_bytes: z.number().int().min(1024).max(512 * 1024 * 1024).default(64 * 1024 * 1024),
   })
   .refine((s) => s.backend !== "s3" || s.bucket !== undefined, {
     message: "state.backend is s3 but state.bucket is missing: add the bucket name",
@@ -100,7 +106,7 @@ export const MetricsSchema = z.object({
   listen: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:]*):\d{1,5}$/, { message: "expected HOST:PORT, e.g. 0.0.0.0:9464" }).default("0.0.0.0:9464"),
   job: z.string().min(1).default("edgemanage"),
   /** Seconds a push may take: a slow Pushgateway never delays the run beyond this. */
-  push_timeout: z.number().positive().max(10).default(2),
+  push_timeout: seconds(10).default(2),
   /** A DNS server serving the zones (HOST[:PORT]): after each run its SOA serials are exported beside the written ones. */
   dns_server: z.string().refine((v) => parseServer(v) !== null, { message: "expected HOST[:PORT], e.g. bind.dns.svc:53" }).nullish(),
 });
@@ -134,8 +140,8 @@ export const ConfigSchema = z.object({
     .nullish()
     .transform((c) => c ?? { run_before: [], run_after: [], run_after_changes: [] }),
   // Keys new in this version.
-  timeout: z.number().positive().max(60).default(10),
-  run_deadline: z.number().positive().max(55).default(40),
+  timeout: seconds(60).default(10),
+  run_deadline: seconds(55).default(40),
   user_agent: z.string().min(1).default("edgemanage/2 (+https://github.com/equalitie/edgemanage)"),
   zone_template: path.nullish(),
   fetch_history: z.number().int().min(10).max(100000).default(2000),
@@ -165,10 +171,13 @@ export const ConfigSchema = z.object({
     region: "us-east-1",
     force_path_style: false,
     on_unreadable: "fail",
+    max_bytes: 64 * 1024 * 1024,
   }),
 });
 
 export const ConfigSchemaChecked = ConfigSchema.superRefine((c, ctx) => {
+  // A failed fetch is recorded as `timeout`: with goodenough at or above it, a failure would pass.
+  if (c.goodenough >= c.timeout) ctx.addIssue({ code: "custom", path: ["goodenough"], message: `must be less than timeout (${c.timeout}): a failed fetch is recorded as timeout and would be judged good enough` });
   if (c.vantage && c.state.backend !== "s3") ctx.addIssue({ code: "custom", path: ["vantage"], message: "several vantage points share their observations and decisions through S3: set state.backend: s3" });
 });
 

@@ -4,9 +4,11 @@ import type { Logger } from "pino";
 import { type NetworkSettings, refuseSharedPaths } from "../config/load.js";
 import { readCanaries, readEdgeLists, readZoneIncludes } from "../config/inputs.js";
 import { edgeObservations } from "../core/addresses.js";
+import { clampFuture } from "../core/clock.js";
 import type { Observation } from "../core/observation.js";
 import { type ControlResult, probeControls } from "../probe/controls.js";
 import { DEFAULT_CONCURRENCY, type ProbeSettings, type ProbeTarget, md5, probeAll } from "../probe/probe.js";
+import type { Loaded, StateStore } from "../state/store.js";
 import { OperatorError, errorMessage } from "../util/errors.js";
 import { readIfExists } from "../util/fs.js";
 import { DEFAULT_TEMPLATE_URL } from "../zone/render.js";
@@ -32,10 +34,11 @@ function readRequired(file: string, key: string): Buffer {
 }
 
 export function readInputs(s: NetworkSettings, log: Logger): Inputs {
-  const { edges, problems } = readEdgeLists(s.edgelistFiles);
+  const { edges, problems, warnings } = readEdgeLists(s.edgelistFiles);
   const includes = readZoneIncludes(s.zonetemplateDir);
   const canaryRead = readCanaries(s.canaryFile);
   for (const p of [...problems, ...canaryRead.problems]) log.error({ file: p.file }, p.message);
+  for (const w of warnings) log.warn({ file: w.file }, w.message);
   if (edges.length === 0) throw new OperatorError(`${s.edgelistFiles[0]}: the edge list of network ${s.dnet} is empty; add one edge per line`, 2);
   if (includes.size === 0) log.warn({ dir: s.zonetemplateDir }, "no <domain>.zone include files: no zone will be written");
   refuseSharedPaths(s, includes.keys());
@@ -46,6 +49,14 @@ export function readInputs(s: NetworkSettings, log: Logger): Inputs {
     expectedMd5: md5(readRequired(s.testobjectLocal, "testobject.local")),
     template: s.zoneTemplate ? readRequired(s.zoneTemplate, "zone_template").toString("utf8") : readFileSync(DEFAULT_TEMPLATE_URL, "utf8"),
   };
+}
+
+/** The state as the run starts from it: times ahead of `now` brought back to now, with a warning. */
+export async function loadState(store: StateStore, dnet: string, now: number, log: Logger): Promise<Loaded> {
+  const loaded = await store.load(dnet);
+  const { state, clamped } = clampFuture(loaded.state, now);
+  if (clamped) log.warn({ state: loaded.source, clamped }, `the state has ${clamped} time(s) ahead of this host's clock: brought back to now (check the clocks)`);
+  return { ...loaded, state };
 }
 
 /** The outputs as they are on disk now: the plan compares with them (drift, ownership, diffs). */
@@ -79,7 +90,10 @@ function probeSettings(s: NetworkSettings, expectedMd5: string, concurrency: num
 /** Resolves every name once, probes every address and the guard's controls, within run_deadline. */
 export async function probeNetwork(s: NetworkSettings, inputs: Inputs, started: number, signal: AbortSignal | undefined, log: Logger): Promise<Probed> {
   const c = s.config;
-  const resolved = await resolveHosts(inputs.edges);
+  const runDeadline = AbortSignal.timeout(Math.max(0, Math.round(c.run_deadline * 1000 - (Date.now() - started))));
+  const deadline = signal ? AbortSignal.any([runDeadline, signal]) : runDeadline;
+  // Name lookups share the run's deadline: a silent resolver fails the names, never the run.
+  const resolved = await resolveHosts(inputs.edges, Math.round(c.timeout * 1000), deadline);
   for (const [host, why] of resolved.failures) log.error({ edge: host, err: why }, `edge ${host} does not resolve: it fails this run`);
   const edgeAddresses = new Set([...resolved.addresses.values()].flat());
   const targets: ProbeTarget[] = [...edgeAddresses].map((address) => ({ address, kind: "edge" as const }));
@@ -89,8 +103,6 @@ export async function probeNetwork(s: NetworkSettings, inputs: Inputs, started: 
   if (concurrency * Math.max(1, Math.floor(c.run_deadline / c.timeout)) < targets.length) {
     log.warn({ workers: concurrency, targets: targets.length, timeout: c.timeout, run_deadline: c.run_deadline }, `workers=${concurrency} may not let ${targets.length} probes finish within run_deadline if edges time out; raise workers or remove the key`);
   }
-  const runDeadline = AbortSignal.timeout(Math.max(0, Math.round(c.run_deadline * 1000 - (Date.now() - started))));
-  const deadline = signal ? AbortSignal.any([runDeadline, signal]) : runDeadline;
   const probeOptions = {
     deadline,
     canaryKiller: c.canary_killer,

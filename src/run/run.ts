@@ -4,7 +4,7 @@ import type { RunReport } from "../metrics/report.js";
 import type { StateStore } from "../state/store.js";
 import { zoneCheckerFor } from "../zone/check.js";
 import { type PlanBase, type RunPlan, checkPlan, decideNetwork, planAdopted, planDecided } from "./plan.js";
-import { probeNetwork, readCurrentOutputs, readInputs } from "./gather.js";
+import { loadState, probeNetwork, readCurrentOutputs, readInputs } from "./gather.js";
 import { modeFor } from "./mode.js";
 import { serialsOnDisk } from "./outputs.js";
 import { logDecision, logPlan } from "./report.js";
@@ -42,7 +42,7 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
   if (!checker && s.config.zone_check === "auto") log.warn("named-checkzone is not on PATH: zones are written unchecked (install bind9-utils, or set zone_check: never to silence this)");
   const release = session.lock();
   try {
-    const loaded = await store.load(s.dnet);
+    const loaded = await loadState(store, s.dnet, now, log);
     session.spacing(loaded.state.lastRun, now, mode.minSpacing);
     log.info({ dnet: s.dnet, edges: inputs.edges.length, canaries: inputs.canaries.size, zones: inputs.includes.size, state: loaded.source }, "run started");
     await session.hook("run_before");

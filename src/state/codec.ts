@@ -9,16 +9,22 @@ import { type EdgeRecord, EdgeRecordSchema, type NetworkState, NetworkStateSchem
  */
 export const SCHEMA_VERSION = 1;
 
-const Series = z.object({ t0: z.number(), dt: z.array(z.number()), v: z.array(z.number().int()) }).refine((s) => s.dt.length + 1 === s.v.length || (s.v.length === 0 && s.dt.length === 0), {
+/** The documented bounds, enforced where a state enters: no list longer than any setting can make it. */
+export const STATE_BOUNDS = { seriesPoints: 100_000, rotations: 10_000, addresses: 100_000 } as const;
+
+const Series = z.object({ t0: z.number(), dt: z.array(z.number()).max(STATE_BOUNDS.seriesPoints), v: z.array(z.number().int()).max(STATE_BOUNDS.seriesPoints) }).refine((s) => s.dt.length + 1 === s.v.length || (s.v.length === 0 && s.dt.length === 0), {
   message: "dt and v lengths disagree",
 });
 type Series = z.infer<typeof Series>;
 
-const StoredEdge = EdgeRecordSchema.omit({ samples: true, hourly: true }).extend({ samples: Series, hourly: Series });
+const StoredEdge = EdgeRecordSchema.omit({ samples: true, hourly: true }).extend({ samples: Series, hourly: Series, rotations: z.array(z.number()).max(STATE_BOUNDS.rotations) });
+const bounded = <T extends z.ZodType>(record: T) => record.refine((r) => Object.keys(r as object).length <= STATE_BOUNDS.addresses, { message: `more than ${STATE_BOUNDS.addresses} entries` });
 const StoredStateV1 = NetworkStateSchema.omit({ edges: true, canaries: true }).extend({
   schema: z.literal(1),
-  edges: z.record(z.string(), StoredEdge),
-  canaries: z.record(z.string(), StoredEdge),
+  rotations: z.array(z.number()).max(STATE_BOUNDS.rotations),
+  substitutions: z.array(z.number()).max(STATE_BOUNDS.rotations),
+  edges: bounded(z.record(z.string(), StoredEdge)),
+  canaries: bounded(z.record(z.string(), StoredEdge)),
 });
 type StoredEdge = z.infer<typeof StoredEdge>;
 
@@ -95,13 +101,22 @@ export function encodeStateBytes(state: NetworkState): Buffer {
   return gzipSync(encodeState(state), { level: 9 });
 }
 
-export function decodeStateBytes(bytes: Buffer): NetworkState {
+/** Refuses a stored state larger than `maxBytes` before anything is parsed (state.max_bytes). */
+export function refuseOversize(bytes: number, maxBytes: number): void {
+  if (bytes > maxBytes) throw new StateDecodeError(`${bytes} bytes, more than state.max_bytes (${maxBytes}): refused before parsing; raise state.max_bytes if the network really has that much history`, "corrupt");
+}
+
+export function decodeStateBytes(bytes: Buffer, maxBytes = 64 * 1024 * 1024): NetworkState {
+  refuseOversize(bytes.length, maxBytes);
   let text: string;
   try {
-    // Accept plain JSON too, so an operator can upload a hand-made or local state file.
-    text = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes).toString("utf8") : bytes.toString("utf8");
+    // Accept plain JSON too, so an operator can upload a hand-made or local state file. Bounded, so a
+    // small object cannot unpack into gigabytes.
+    text = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes, { maxOutputLength: maxBytes }).toString("utf8") : bytes.toString("utf8");
   } catch (err) {
-    throw new StateDecodeError(`not a valid gzip stream (${(err as Error).message}); the object is truncated or corrupt`, "corrupt");
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === "ERR_BUFFER_TOO_LARGE") throw new StateDecodeError(`unpacks to more than state.max_bytes (${maxBytes}): refused; raise state.max_bytes if the network really has that much history`, "corrupt");
+    throw new StateDecodeError(`not a valid gzip stream (${e.message}); the object is truncated or corrupt`, "corrupt");
   }
   return decodeState(text);
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, renameSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { errorMessage } from "../util/errors.js";
@@ -49,6 +49,7 @@ export class FileStateStore implements StateStore {
     private readonly log: Logger,
     /** Operator tools only read: an unreadable file is an error for them, never moved aside. */
     private readonly readOnly = false,
+    private readonly maxBytes = 64 * 1024 * 1024,
   ) {}
 
   describe(): string {
@@ -59,8 +60,13 @@ export class FileStateStore implements StateStore {
     const base = { version: null, source: this.file, migrated: false };
     let text: string;
     try {
+      const st = statSync(this.file);
+      if (!st.isFile()) throw Object.assign(new Error("not a regular file"), { code: "EINVAL" });
+      // Too large to load safely: refused, and left where it is (never moved aside as corrupt).
+      if (st.size > this.maxBytes) throw new StateStoreError(`${this.file}: ${st.size} bytes, more than state.max_bytes (${this.maxBytes}): refused before parsing; raise state.max_bytes or restore a smaller state`, "unreadable");
       text = readFileSync(this.file, "utf8");
     } catch (err) {
+      if (err instanceof StateStoreError) throw err;
       if ((err as NodeJS.ErrnoException).code === "ENOENT") {
         this.log.info({ statefile: this.file }, "no state file yet: starting with an empty history");
         return { ...base, state: emptyState(dnet) };

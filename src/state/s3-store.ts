@@ -10,6 +10,8 @@ export interface S3StoreOptions {
   /** Object key; `{dnet}` already filled in. */
   key: string;
   onUnreadable: "fail" | "start_empty";
+  /** state.max_bytes: a larger object is refused before its body is read. */
+  maxBytes?: number;
   /** Bound on each of load and save, retries included (ms). */
   deadlineMs: number;
 }
@@ -79,9 +81,15 @@ export class S3StateStore implements StateStore {
     let etag: string | null;
     try {
       const res = await this.client.send(new GetObjectCommand({ Bucket: this.opts.bucket, Key: this.opts.key }), { abortSignal: signal });
+      const max = this.opts.maxBytes ?? 64 * 1024 * 1024;
+      if ((res.ContentLength ?? 0) > max) {
+        res.Body?.transformToWebStream().cancel().catch(() => {});
+        throw new StateStoreError(`${where}: ${res.ContentLength} bytes, more than state.max_bytes (${max}): refused before reading it; raise state.max_bytes or restore a smaller state`, "unreadable");
+      }
       body = (await res.Body?.transformToByteArray()) ?? new Uint8Array();
       etag = res.ETag ?? null;
     } catch (err) {
+      if (err instanceof StateStoreError) throw err;
       if ((err as Error).name === "NoSuchKey") {
         this.log.info({ state: where }, "no state object yet: starting with an empty history");
         return { state: emptyState(dnet), version: null, source: where, migrated: false };
@@ -89,7 +97,7 @@ export class S3StateStore implements StateStore {
       throw explain(err, where);
     }
     try {
-      const state = decodeStateBytes(Buffer.from(body));
+      const state = decodeStateBytes(Buffer.from(body), this.opts.maxBytes);
       this.log.info({ state: where, bytes: body.length, edges: Object.keys(state.edges).length }, "state loaded");
       return { state, version: etag, source: where, migrated: false };
     } catch (err) {

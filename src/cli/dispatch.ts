@@ -1,0 +1,56 @@
+import { OperatorError, errorMessage } from "../util/errors.js";
+import { USAGE, VERSION } from "./usage.js";
+
+/** Each command is loaded only when asked for: `--help` and `--version` load no adapter at all. */
+const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<number>; usage: string }>> = {
+  "edge-conf": async () => {
+    const m = await import("./edge-conf.js");
+    return { run: m.edgeConf, usage: m.EDGE_CONF_USAGE };
+  },
+  import: async () => {
+    const m = await import("./import.js");
+    return { run: m.importClassic, usage: m.IMPORT_USAGE };
+  },
+  query: async () => {
+    const m = await import("./query.js");
+    return { run: m.query, usage: m.QUERY_USAGE };
+  },
+  check: async () => {
+    const m = await import("./check.js");
+    return { run: m.check, usage: m.CHECK_USAGE };
+  },
+};
+
+/**
+ * The command line, in-process: the exit code is returned, never `process.exit`. Operator errors are
+ * one line on stderr; anything else is one line too, never a stack trace.
+ */
+export async function main(argv: string[]): Promise<number> {
+  let usage = "";
+  try {
+    const load = COMMANDS[argv[0] ?? ""];
+    if (load) {
+      const c = await load();
+      usage = c.usage;
+      return await c.run(argv.slice(1));
+    }
+    // The answers that need nothing else: start-up stays short (no adapter, no SDK is loaded).
+    if (argv.length === 1 && (argv[0] === "--help" || argv[0] === "-h")) return process.stdout.write(USAGE), 0;
+    if (argv.length === 1 && argv[0] === "--version") return process.stdout.write(`edgemanage ${VERSION}\n`), 0;
+    const m = await import("./run-command.js");
+    usage = USAGE;
+    return await m.runMain(argv);
+  } catch (err) {
+    if (err instanceof OperatorError) {
+      process.stderr.write(`edgemanage: ${err.message}\n`);
+      return err.exitCode;
+    }
+    const code = (err as { code?: string }).code;
+    if (code?.startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`edgemanage: ${(err as Error).message.split("\n")[0]}\n${usage}`);
+      return 2;
+    }
+    process.stderr.write(`edgemanage: ${errorMessage(err).split("\n")[0]}\n`);
+    return 1;
+  }
+}
