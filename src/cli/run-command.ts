@@ -2,7 +2,7 @@ import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { COMMON_OPTIONS } from "./options.js";
 import { USAGE, VERSION } from "./usage.js";
-import { DEFAULT_CONFIG_PATH, type NetworkSettings, loadSettings } from "../config/load.js";
+import { type NetworkSettings, loadSettings } from "../config/load.js";
 import type { MetricsServer } from "../metrics/publish.js";
 import { newReport } from "../metrics/report.js";
 import { type RunOptions, runOnce } from "../run/run.js";

@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import yaml from "js-yaml";
 import { OperatorError, errorMessage } from "../util/errors.js";
 import { canonicalIp, looksNumeric, unservable, unusualKind } from "../core/ip.js";
 import { CanaryFileSchema, isIpAddress } from "./schema.js";
+import { readTextInput } from "./text-input.js";
 
 /** A host name: labels start and end with a letter or digit (so no `__proto__`, no `_service` label). */
 const HOSTNAME_RE = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?$/;
@@ -83,32 +84,6 @@ export const isDomainName = (name: string): boolean => DOMAIN_RE.test(name);
 
 /** Include files are at most this large: a zone's own records, not a data dump. */
 const MAX_INCLUDE_BYTES = 4 * 1024 * 1024;
-
-/**
- * An operator's text file: a regular file (a FIFO or device would block the run), bounded in size,
- * valid UTF-8 (bytes that are not would be published as U+FFFD). Errors name the file and the key.
- */
-export function readTextInput(file: string, key: string, maxBytes: number): string {
-  let bytes: Buffer;
-  try {
-    const st = statSync(file);
-    if (!st.isFile()) throw new Error(st.isDirectory() ? "it is a folder" : "not a regular file");
-    if (st.size > maxBytes) throw new Error(`${st.size} bytes, more than the ${maxBytes} allowed`);
-    bytes = readFileSync(file);
-  } catch (err) {
-    throw new OperatorError(`${file}: cannot read it (${errorMessage(err)}); fix ${key}`, 2);
-  }
-  const text = bytes.toString("utf8");
-  if (Buffer.byteLength(text) === bytes.length && Buffer.from(text).equals(bytes)) return text;
-  // Invalid bytes decode to U+FFFD and so do not encode back to themselves: the first such line.
-  let start = 0;
-  for (let line = 1; ; line++) {
-    const end = bytes.indexOf(0x0a, start);
-    const chunk = bytes.subarray(start, end === -1 ? bytes.length : end);
-    if (!Buffer.from(chunk.toString("utf8")).equals(chunk)) throw new OperatorError(`${file}: line ${line} is not valid UTF-8; save the file as UTF-8 (${key})`, 2);
-    start = end + 1;
-  }
-}
 
 /** `zonetemplate_dir/<dnet>/<domain>.zone` → domain → include text. */
 export function readZoneIncludes(dir: string): Map<string, string> {

@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import yaml from "js-yaml";
 import type { z } from "zod";
 import { OperatorError, errorMessage } from "../util/errors.js";
+import { readTextInput } from "./text-input.js";
 import { type Config, ConfigSchema, ConfigSchemaChecked, IGNORED_CLASSIC_KEYS } from "./schema.js";
 
 export { DEFAULT_CONFIG_PATH } from "./defaults.js";
@@ -139,13 +139,11 @@ export function refuseSharedPaths(s: NetworkSettings, domains: Iterable<string> 
   }
 }
 
+/** A configuration is a page of settings: anything larger is a mistake, refused before parsing. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
 export function loadSettings(configPath: string, dnet: string): NetworkSettings {
-  let text: string;
-  try {
-    text = readFileSync(configPath, "utf8");
-  } catch (err) {
-    throw new OperatorError(`${configPath}: cannot read the configuration (${errorMessage(err)}); pass the right file with -c PATH`, 2);
-  }
+  const text = readTextInput(configPath, "-c/--config (the configuration file)", MAX_CONFIG_BYTES);
   const { config, unknownKeys } = parseConfig(text, configPath);
   return settingsFor(config, configPath, dnet, unknownKeys);
 }

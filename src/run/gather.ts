@@ -67,8 +67,19 @@ export interface CurrentOutputs {
 }
 
 export function readCurrentOutputs(s: NetworkSettings, domains: Iterable<string>): CurrentOutputs {
-  const text = (file: string) => readIfExists(file)?.toString("utf8") ?? null;
-  return { zones: new Map([...domains].map((d) => [d, text(join(s.namedDir, `${d}.zone`))])), liveList: s.liveList ? text(s.liveList) : null, stamp: text(s.stampFile) };
+  // A folder where a zone should be, or named_dir that is a file: the operator's to fix, before anything is written.
+  const text = (file: string, key: string) => {
+    try {
+      return readIfExists(file)?.toString("utf8") ?? null;
+    } catch (err) {
+      throw new OperatorError(`${errorMessage(err)}; fix ${key}`, 2);
+    }
+  };
+  return {
+    zones: new Map([...domains].map((d) => [d, text(join(s.namedDir, `${d}.zone`), "named_dir")])),
+    liveList: s.liveList ? text(s.liveList, "live_list") : null,
+    stamp: text(s.stampFile, "named_dir"),
+  };
 }
 
 /** This run's own view of the network: every address probed once, folded into one observation per edge. */

@@ -1,4 +1,5 @@
-import { lookup } from "node:dns/promises";
+import { Resolver } from "node:dns/promises";
+import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { canonicalIp, unservable } from "../core/ip.js";
 
@@ -11,7 +12,47 @@ export interface Resolved {
 
 type Lookup = (host: string) => Promise<string[]>;
 
-const systemLookup: Lookup = async (host) => (await lookup(host, { all: true })).map((a) => a.address);
+/** name (lowercase, no trailing dot) → addresses, from a hosts file (Kubernetes hostAliases write it). */
+export function parseHosts(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const line of text.split("\n")) {
+    const [address, ...names] = line.replace(/#.*/, "").trim().split(/\s+/);
+    if (!address || !isIP(address)) continue;
+    for (const n of names) {
+      const key = n.toLowerCase().replace(/\.$/, "");
+      out.set(key, [...(out.get(key) ?? []), address]);
+    }
+  }
+  return out;
+}
+
+function readHosts(file: string): Map<string, string[]> {
+  try {
+    return parseHosts(readFileSync(file, "utf8").slice(0, 1024 * 1024));
+  } catch {
+    return new Map();
+  }
+}
+
+/**
+ * The system's names without getaddrinfo: /etc/hosts first, then DNS through c-ares (A and AAAA),
+ * each query bounded. getaddrinfo cannot be abandoned: a lookup a silent resolver holds would keep
+ * the process from exiting until it gives up; c-ares queries are cancelled once the run is done.
+ */
+export function systemLookup(timeoutMs: number, hostsFile = "/etc/hosts"): { look: Lookup; close: () => void } {
+  const hosts = readHosts(hostsFile);
+  const resolver = new Resolver({ timeout: Math.max(1, Math.round(timeoutMs / 2)), tries: 2 });
+  const look: Lookup = async (host) => {
+    const listed = hosts.get(host.toLowerCase().replace(/\.$/, ""));
+    if (listed) return listed;
+    const [a, aaaa] = await Promise.allSettled([resolver.resolve4(host), resolver.resolve6(host)]);
+    const found = [...(a.status === "fulfilled" ? a.value : []), ...(aaaa.status === "fulfilled" ? aaaa.value : [])];
+    if (found.length) return found;
+    const err = (a.status === "rejected" ? a.reason : aaaa.status === "rejected" ? aaaa.reason : new Error("no address")) as NodeJS.ErrnoException;
+    throw new Error(err.code ?? err.message);
+  };
+  return { look, close: () => resolver.cancel() };
+}
 
 /** The lookup, or a failure once `ms` have passed or `signal` aborts: a silent resolver never holds a run. */
 function bounded(look: Lookup, host: string, ms: number, signal: AbortSignal): Promise<string[]> {
@@ -29,12 +70,14 @@ function bounded(look: Lookup, host: string, ms: number, signal: AbortSignal): P
 }
 
 /**
- * Each host once. IP literals map to themselves whatever the resolver does; every name's lookup (the
- * system's: /etc/hosts, then DNS) is bounded by `timeoutMs` and by the run's deadline. Addresses no
+ * Each host once. IP literals map to themselves whatever the resolver does; every name's lookup
+ * (/etc/hosts, then DNS) is bounded by `timeoutMs` and by the run's deadline. Addresses no
  * client can be served (0.0.0.0, multicast, …) are never used; a name whose addresses all belong to
  * edges listed before it is counted once: it fails, with the reason.
  */
-export async function resolveHosts(hosts: readonly string[], timeoutMs: number, deadline: AbortSignal, look: Lookup = systemLookup): Promise<Resolved> {
+export async function resolveHosts(hosts: readonly string[], timeoutMs: number, deadline: AbortSignal, lookup?: Lookup): Promise<Resolved> {
+  const system = lookup ? null : systemLookup(timeoutMs);
+  const look = lookup ?? system!.look;
   const found = await Promise.all(
     hosts.map(async (h): Promise<[string, string[] | Error]> => {
       if (isIP(h)) return [h, [h]];
@@ -45,6 +88,7 @@ export async function resolveHosts(hosts: readonly string[], timeoutMs: number, 
       }
     }),
   );
+  system?.close();
   const out: Resolved = { addresses: new Map(), failures: new Map() };
   const owner = new Map<string, string>();
   // IP literals first: a name that resolves to a listed address is that edge again.
