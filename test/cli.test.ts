@@ -131,7 +131,10 @@ describe("edgemanage CLI against loopback edges", () => {
     const r = await runCli(["-A", fx.dnet, "-c", fx.configPath, "-n"]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(snapshot(fx.dir), before);
-    assert.match(r.stdout, /edgemanage plan for network testnet \(dry run/);
+    assert.match(r.stdout, /^edgemanage plan for network testnet \(dry run/);
+    assert.doesNotMatch(r.stdout, /"level"/, "stdout is the plan alone: the log lines are on stderr");
+    assert.match(r.stderr, /"msg":"probing done"/);
+    assert.ok(r.stderr.split("\n").filter(Boolean).every((l) => !/\d\.\d{4,}/.test(l)), "numbers in logs are rounded to the millisecond");
     assert.match(r.stdout, new RegExp(`- ${e5.replaceAll(".", "\\.")}  leave: judged fail`));
     assert.match(r.stdout, new RegExp(`example\\.com: would write .* \\(addresses \\+127\\.0\\.\\d+\\.\\d+ -${e5.replaceAll(".", "\\.")}\\)`));
     assert.match(r.stdout, new RegExp(`^\\s+- @\\tIN\\tA\\t${e5.replaceAll(".", "\\.")}$`, "m"));

@@ -137,7 +137,8 @@ describe("container image", { timeout: 1_200_000 }, () => {
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /edgemanage plan for network testnet \(dry run/);
       assert.match(r.stdout, /state: s3:\/\/state\/edgemanage\/testnet\.state\.json\.gz/);
-      assert.match(r.stdout, /DEBUG/);
+      assert.match(r.stderr, /DEBUG/, "the logs, readable, on stderr");
+      assert.doesNotMatch(r.stdout, /DEBUG|INFO/, "stdout is the plan alone");
       assert.deepEqual(s3.requests.slice(from).map((q) => q.method), ["GET"]);
       assert.equal(fx.zone(), zone);
       // The same dry run outside the image agrees: both read the one state.

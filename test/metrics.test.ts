@@ -70,7 +70,8 @@ describe("metrics from real runs: Pushgateway, textfile, /metrics", () => {
     fx = new Fixture({ edges, port: sim.port });
     const port = await freePort();
     gatewayUrl = `http://127.0.0.1:${port}`;
-    gateway = spawn("prometheus-pushgateway", [`--web.listen-address=127.0.0.1:${port}`], { stdio: "ignore" });
+    // Its own persistence file: never the system's data, never an earlier run's series.
+    gateway = spawn("prometheus-pushgateway", [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${fx.path("pushgateway.data")}`], { stdio: "ignore" });
     for (let i = 0; i < 100; i++) {
       if (await fetch(`${gatewayUrl}/-/ready`).then((r) => r.ok, () => false)) break;
       await new Promise((r) => setTimeout(r, 100));

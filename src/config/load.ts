@@ -143,7 +143,7 @@ export function refuseSharedPaths(s: NetworkSettings, domains: Iterable<string> 
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
 export function loadSettings(configPath: string, dnet: string): NetworkSettings {
-  const text = readTextInput(configPath, "-c/--config (the configuration file)", MAX_CONFIG_BYTES);
+  const text = readTextInput(configPath, "-c PATH (the configuration file)", MAX_CONFIG_BYTES);
   const { config, unknownKeys } = parseConfig(text, configPath);
   return settingsFor(config, configPath, dnet, unknownKeys);
 }

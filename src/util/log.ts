@@ -1,12 +1,20 @@
 import { pino, type Logger } from "pino";
 import pretty from "pino-pretty";
 
-/** JSON lines on stdout for machines; `-v` gives readable debug lines (still stdout). */
+/** Seconds to the millisecond: `0.3455`, not `0.34550000000000003`. Integers (times, serials) are left alone. */
+const round = (v: unknown): unknown => (typeof v === "number" && !Number.isInteger(v) ? Math.round(v * 1000) / 1000 : v);
+const roundFields = (o: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v)]));
+
+/**
+ * JSON lines for machines; `-v` gives readable debug lines. On stdout, or on stderr where stdout
+ * carries what the person asked for (a plan, query rows, a check line).
+ */
 export function makeLogger(verbose: boolean, fd: 1 | 2 = 1): Logger {
+  const formatters = { log: roundFields };
   if (verbose) {
-    return pino({ level: "debug", base: undefined }, pretty({ sync: true, colorize: false, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname", destination: fd }));
+    return pino({ level: "debug", base: undefined, formatters }, pretty({ sync: true, colorize: false, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname", destination: fd }));
   }
-  return pino({ level: "info", base: { app: "edgemanage" } }, pino.destination({ fd, sync: true }));
+  return pino({ level: "info", base: { app: "edgemanage" }, formatters }, pino.destination({ fd, sync: true }));
 }
 
 /** Operator tools print their answer on stdout: their own logs go to stderr, warnings and worse only. */

@@ -39,7 +39,8 @@ export class EdgeSim {
   private readonly open = new Set<net.Socket>();
 
   private constructor(
-    readonly port: number,
+    /** Chosen by the kernel when the first address listens. */
+    public port: number,
     private readonly body: Buffer,
     tls: { key: string; cert: string } | undefined,
   ) {
@@ -48,18 +49,26 @@ export class EdgeSim {
     this.server.keepAliveTimeout = 1;
   }
 
+  /**
+   * The first address listens on port 0 and the kernel picks the port; every other address listens on
+   * that port too. Should one of them find it taken (another program on the machine), all start again.
+   */
   static async start(opts: { addresses: string[]; body: Buffer; tls?: { key: string; cert: string }; certs?: Record<string, { key: string; cert: string }> }): Promise<EdgeSim> {
-    const probe = net.createServer();
-    const port = await new Promise<number>((resolve) => probe.listen(0, "127.0.0.1", () => resolve((probe.address() as net.AddressInfo).port)));
-    await new Promise((r) => probe.close(r));
-    const sim = new EdgeSim(port, opts.body, opts.tls);
-    for (const [address, c] of Object.entries(opts.certs ?? {})) {
-      const server = https.createServer({ key: c.key, cert: c.cert }, (req, res) => sim.handle(req, res));
-      server.keepAliveTimeout = 1;
-      sim.ownServers.set(address, server);
+    for (let attempt = 0; ; attempt++) {
+      const sim = new EdgeSim(0, opts.body, opts.tls);
+      for (const [address, c] of Object.entries(opts.certs ?? {})) {
+        const server = https.createServer({ key: c.key, cert: c.cert }, (req, res) => sim.handle(req, res));
+        server.keepAliveTimeout = 1;
+        sim.ownServers.set(address, server);
+      }
+      try {
+        for (const a of opts.addresses) await sim.set(a, { kind: "ok" });
+        return sim;
+      } catch (err) {
+        await sim.close();
+        if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE" || attempt >= 5) throw err;
+      }
     }
-    for (const a of opts.addresses) await sim.set(a, { kind: "ok" });
-    return sim;
   }
 
   behaviour(address: string, source?: string): Behaviour {
@@ -101,6 +110,7 @@ export class EdgeSim {
       listener.once("error", reject);
       listener.listen(this.port, address, () => resolve());
     });
+    if (this.port === 0) this.port = (listener.address() as net.AddressInfo).port;
   }
 
   async setAll(addresses: string[], b: Behaviour): Promise<void> {
