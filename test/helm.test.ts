@@ -119,7 +119,7 @@ describe("helm chart", () => {
   test("S3 state with an existing Secret: bucket in the config, credentials from the Secret", async () => {
     const objs = await template([VALUES("s3-secret")]);
     const { config } = parseConfig(data(named(objs, "ConfigMap", "em-edgemanage-config"))["edgemanage.yaml"]!, "edgemanage.yaml");
-    assert.deepEqual(config.state, { backend: "s3", bucket: "edgemanage-state", key: "edgemanage/{dnet}.state.json.gz", region: "us-east-1", endpoint: "https://minio.example.net", force_path_style: true, on_unreadable: "fail" });
+    assert.deepEqual(config.state, { backend: "s3", bucket: "edgemanage-state", key: "edgemanage/{dnet}.state.json.gz", region: "us-east-1", endpoint: "https://minio.example.net", force_path_style: true, on_unreadable: "fail", max_bytes: 67108864 });
     const env = pod(byKind(objs, "CronJob")[0] as CronJob).containers[0]!.env!;
     assert.deepEqual(
       env.map((e) => [e.name, e.valueFrom?.secretKeyRef?.name, e.valueFrom?.secretKeyRef?.key]),
@@ -228,6 +228,8 @@ describe("helm chart", () => {
       [["--set", "config.named_dir=/zones"], /at '\/config': additional properties 'named_dir' not allowed/],
       [["--set", "bind.port=53"], /at '\/bind\/port': minimum: got 53, want 1,024/],
       [["--set-json", 'networks={"mynet":{"zones":{}}}'], /at '\/networks\/mynet': missing property 'edges'/],
+      [["--set-json", 'networks={"mynet":{"edges":["192.0.2.1","0.0.0.0"],"zones":{}}}'], /at '\/networks\/mynet\/edges\/1'/],
+      [["--set-json", 'networks={"mynet":{"edges":["fe80::1%eth0"],"zones":{}}}'], /at '\/networks\/mynet\/edges\/0'/],
     ];
     for (const [args, message] of cases) {
       const r = await helm("template", "em", CHART, ...args);

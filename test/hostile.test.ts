@@ -56,6 +56,7 @@ describe("hostile inputs: a clear error, in bounded time, nothing lost", () => {
     const folder = fx.path("zones", fx.dnet, "example.org.zone");
     const cases: [string, () => Promise<unknown>, () => void, RegExp][] = [
       ["a FIFO as the edge list", async () => (rmSync(list), await run("mkfifo", [list])), () => (rmSync(list), fx.setEdges([e1, e2])), new RegExp(`${list}: cannot read it \\(not a regular file\\); fix edgelist_dir`)],
+      ["a FIFO as the test object", async () => (rmSync(fx.path("object.edgemanage")), await run("mkfifo", [fx.path("object.edgemanage")])), () => (rmSync(fx.path("object.edgemanage")), writeFileSync(fx.path("object.edgemanage"), TEST_OBJECT)), /object\.edgemanage: cannot read it \(not a regular file\); fix testobject\.local/],
       ["a folder as an include file", async () => mkdirSync(folder), () => rmSync(folder, { recursive: true }), /example\.org\.zone: cannot read it \(it is a folder\); fix the include file in zonetemplate_dir/],
       [
         "Latin-1 bytes in an include file",

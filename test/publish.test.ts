@@ -161,6 +161,19 @@ describe("zone files as bind serves them", () => {
     }
   });
 
+  test("adopt_zones: true takes such files over without the flag", async () => {
+    const other = new Fixture({ dnet: "adopter", edges: [e1, e2], port: sim.port, zones: { "example.org": "mail\tIN\tA\t192.0.2.25\n" } });
+    try {
+      writeFileSync(other.path("named", "example.org.zone"), "$TTL 300\n@ IN SOA ns1.example.net. h.example.net. 1 2 3 4 5\n");
+      other.writeConfig({ adopt_zones: true });
+      const r = await other.run();
+      assert.equal(r.code, 0, r.stdout);
+      assert.match(other.zone("example.org")!, /^; managed by edgemanage network=adopter\n/);
+    } finally {
+      other.cleanup();
+    }
+  });
+
   test("outputs that are one file are refused before anything is touched (exit 2)", async () => {
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ live_list: "named/example.com.zone" }, /live_list and named_dir \(zone example\.com\) are the same file/],

@@ -34,6 +34,13 @@ describe("zone_check: the checker", () => {
     assert.equal(bad.ok, false);
     assert.match(bad.ok ? "" : bad.message, /<zone>:4: near .not-an-address.: bad dotted quad/);
   });
+
+  test("a zone named like an option is checked, not taken as one: `--` comes before it", async () => {
+    const checker = zoneCheckerFor("always", "edgemanage.yaml")!;
+    // Without `--`, `named-checkzone -v` prints its version and exits 0: a bad zone would pass.
+    const r = await checker.check("-v", "this is not a zone\n");
+    assert.equal(r.ok, false);
+  });
 });
 
 describe("zone_check: a zone bind would refuse is never published", () => {

@@ -60,11 +60,14 @@ const image = closed({ repository: { type: "string", minLength: 1 }, tag: str, p
 const podPlacement: Obj = { nodeSelector: strMap, tolerations: list(), affinity: anyObj, podAnnotations: strMap, podLabels: strMap };
 /** Network names become part of object names: a DNS-1123 label short enough for a CronJob name. */
 const NETWORK_NAME = "^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$";
-const DOMAIN = "^([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$";
+/** As the CLI takes a zone's name from its include file: RFC 1035 labels, no leading '-'. */
+const DOMAIN = "^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$";
+/** Edges no client can be served (the CLI's parse refuses them too): 0/8, 224/3, broadcast, ::, multicast, v4-mapped, link-local, a zone id. */
+const UNSERVABLE = "%|^0\\.|^2(2[4-9]|[3-5][0-9])\\.|^::$|^[fF][fF][0-9a-fA-F]{0,2}:|^::[fF]{4}:|^[fF][eE][89aAbB][0-9a-fA-F]:";
 
 const network = closed(
   {
-    edges: { ...list({ type: "string", minLength: 1 }), minItems: 1 },
+    edges: { ...list({ type: "string", minLength: 1, not: { pattern: UNSERVABLE } }), minItems: 1 },
     zones: { type: "object", propertyNames: { pattern: DOMAIN }, additionalProperties: str },
     canaries: { type: "object", propertyNames: { pattern: DOMAIN }, additionalProperties: { type: "string", minLength: 2 } },
     edgeCount: int(1),

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { type NetworkSettings, refuseSharedPaths } from "../config/load.js";
 import { readCanaries, readEdgeLists, readZoneIncludes } from "../config/inputs.js";
+import { readInputFile, readTextInput } from "../config/text-input.js";
 import { edgeObservations } from "../core/addresses.js";
 import { clampFuture } from "../core/clock.js";
 import type { Observation } from "../core/observation.js";
@@ -25,14 +26,6 @@ export interface Inputs {
   template: string;
 }
 
-function readRequired(file: string, key: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new OperatorError(`${file}: cannot read ${key} (${errorMessage(err)}); fix ${key} in the configuration`, 2);
-  }
-}
-
 export function readInputs(s: NetworkSettings, log: Logger): Inputs {
   const { edges, problems, warnings } = readEdgeLists(s.edgelistFiles);
   const includes = readZoneIncludes(s.zonetemplateDir);
@@ -46,8 +39,8 @@ export function readInputs(s: NetworkSettings, log: Logger): Inputs {
     edges,
     includes,
     canaries: canaryRead.canaries,
-    expectedMd5: md5(readRequired(s.testobjectLocal, "testobject.local")),
-    template: s.zoneTemplate ? readRequired(s.zoneTemplate, "zone_template").toString("utf8") : readFileSync(DEFAULT_TEMPLATE_URL, "utf8"),
+    expectedMd5: md5(readInputFile(s.testobjectLocal, "testobject.local", s.config.testobject.max_bytes)),
+    template: s.zoneTemplate ? readTextInput(s.zoneTemplate, "zone_template", 1024 * 1024) : readFileSync(DEFAULT_TEMPLATE_URL, "utf8"),
   };
 }
 
