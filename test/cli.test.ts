@@ -62,7 +62,7 @@ describe("edgemanage CLI against loopback edges", () => {
     assert.deepEqual([...state.lastLive].sort(), [e3, e5].sort());
     assert.equal(state.edges[e3]!.state, "in");
     assert.equal(state.edges[e4]!.state, "out");
-    assert.equal(state.edges[e3]!.samples.length, 1);
+    assert.equal(state.edges[e3]!.samples.t.length, 1);
     await assertZonesValid(fx);
     // Every decision is logged with its reason, as JSON lines.
     const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { msg: string; reason?: string });
@@ -87,7 +87,7 @@ describe("edgemanage CLI against loopback edges", () => {
     assert.equal(fx.zone(), before);
     assert.equal(statSync(fx.path("named", "example.com.zone")).mtimeMs, mtime);
     assert.match(r.stdout, /zone example\.com skipped: unchanged/);
-    assert.equal(fx.state().edges[e3]!.samples.length, 2);
+    assert.equal(fx.state().edges[e3]!.samples.t.length, 2);
   });
 
   test("a live edge that starts failing is replaced, with a higher serial", async () => {
@@ -278,7 +278,7 @@ describe("edgemanage CLI: canaries, hooks, HTTPS and faults", () => {
     const r = await fx.run();
     assert.equal(r.code, 0, r.stderr);
     assert.ok(Date.now() - t0 < 6000, `took ${Date.now() - t0} ms`);
-    assert.equal(fx.state().edges[canary2!]!.samples[0]![1], 30, "recorded as the failure value");
+    assert.equal(fx.state().edges[canary2!]!.samples.v[0]!, 30, "recorded as the failure value");
     assert.match(r.stdout, /workers=2 may not let 4 probes finish within run_deadline/);
     assert.equal(fx.apexAddresses().length, 2);
     fx.cleanup();
@@ -292,7 +292,7 @@ describe("edgemanage CLI: canaries, hooks, HTTPS and faults", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /state file is unreadable: kept aside/);
     assert.ok(readdirSync(fx.path("state")).some((n) => n.includes(".corrupt-")));
-    assert.equal(fx.state().edges[edges[0]!]!.samples.length, 1);
+    assert.equal(fx.state().edges[edges[0]!]!.samples.t.length, 1);
     fx.cleanup();
   });
 
@@ -304,7 +304,7 @@ describe("edgemanage CLI: canaries, hooks, HTTPS and faults", () => {
     const r = await runCli(["import", "-A", fx.dnet, "-c", fx.configPath, "--statefile", fx.path("classic.state")]);
     assert.equal(r.code, 0, r.stderr);
     const st = fx.state();
-    assert.deepEqual(st.edges[edges[0]!]!.samples, [[old, 0.2], [old + 60, 0.3]]);
+    assert.deepEqual(st.edges[edges[0]!]!.samples, { t: [old, old + 60], v: [0.2, 0.3] });
     assert.equal(st.edges[edges[0]!]!.mode, "blindforce");
     assert.deepEqual(st.lastLive, [edges[0]]);
     fx.cleanup();
@@ -340,7 +340,7 @@ describe("edgemanage CLI: canaries, hooks, HTTPS and faults", () => {
     const r = await fx.run();
     assert.equal(r.code, 0, r.stderr);
     const state = fx.state();
-    assert.equal(state.edges[edges[2]!]!.samples.length, 51);
+    assert.equal(state.edges[edges[2]!]!.samples.t.length, 51);
     assert.ok(state.lastLive.includes(edges[2]!), "previously live edge kept (stability)");
     assert.ok(existsSync(fx.path("state", `${fx.dnet}.state.classic`)));
     fx.cleanup();

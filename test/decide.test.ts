@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { type DecideInput, type Observation, decide } from "../src/core/decide.js";
-import { DEFAULT_LIMITS } from "../src/core/history.js";
+import { DEFAULT_LIMITS, seriesOf } from "../src/core/history.js";
 import { type EdgeRecord, type Mode, type NetworkState, emptyEdge, emptyState } from "../src/core/state.js";
 
 const NOW = 1_800_000_000;
@@ -10,7 +10,7 @@ const FAIL = 10;
 
 /** An edge with one sample per minute: `past` oldest first, ending one minute before NOW. */
 function edge(past: number[], mode: Mode = "available", state: "in" | "out" = "out"): EdgeRecord {
-  return { ...emptyEdge(), mode, state, samples: past.map((v, i) => [NOW - 60 * (past.length - i), v] as [number, number]) };
+  return { ...emptyEdge(), mode, state, samples: seriesOf(past.map((v, i) => [NOW - 60 * (past.length - i), v] as [number, number])) };
 }
 
 const ok = (seconds: number): Observation => ({ seconds, outcome: "ok" });
@@ -230,8 +230,8 @@ describe("decide: choosing the live set", () => {
 describe("decide: the next state", () => {
   test("records a sample per observed edge, health, rotations and substitutions", () => {
     const d = decide(input({ name: "", edges: ["a", "b", "c"], lastLive: ["a", "b"], obs: { a: ok(0.1), b: down, c: ok(0.2) }, expectLive: [] }));
-    assert.deepEqual(d.state.edges.a!.samples, [[NOW, 0.1]]);
-    assert.deepEqual(d.state.edges.b!.samples, [[NOW, FAIL]]);
+    assert.deepEqual(d.state.edges.a!.samples, { t: [NOW], v: [0.1] });
+    assert.deepEqual(d.state.edges.b!.samples, { t: [NOW], v: [FAIL] });
     assert.equal(d.state.edges.b!.health, "fail");
     assert.equal(d.state.edges.c!.health, "pass_threshold");
     assert.deepEqual(d.state.edges.c!.rotations, [NOW]);
@@ -260,8 +260,8 @@ describe("decide: the next state", () => {
   });
 
   test("edges that left the list are forgotten after a week without samples, kept before", () => {
-    const stale = { ...emptyEdge(), samples: [[NOW - 8 * 86400, 0.1]] as [number, number][] };
-    const recent = { ...emptyEdge(), samples: [[NOW - 86400, 0.1]] as [number, number][] };
+    const stale = { ...emptyEdge(), samples: seriesOf([[NOW - 8 * 86400, 0.1]]) };
+    const recent = { ...emptyEdge(), samples: seriesOf([[NOW - 86400, 0.1]]) };
     const d = decide(input({ name: "", edges: ["a"], n: 1, records: { stale, recent }, obs: { a: ok(0.1) }, expectLive: [] }));
     assert.deepEqual(Object.keys(d.state.edges).sort(), ["a", "recent"]);
   });

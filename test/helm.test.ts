@@ -119,7 +119,7 @@ describe("helm chart", () => {
   test("S3 state with an existing Secret: bucket in the config, credentials from the Secret", async () => {
     const objs = await template([VALUES("s3-secret")]);
     const { config } = parseConfig(data(named(objs, "ConfigMap", "em-edgemanage-config"))["edgemanage.yaml"]!, "edgemanage.yaml");
-    assert.deepEqual(config.state, { backend: "s3", bucket: "edgemanage-state", key: "edgemanage/{dnet}.state.json.gz", region: "us-east-1", endpoint: "https://minio.example.net", force_path_style: true, on_unreadable: "fail", max_bytes: 67108864 });
+    assert.deepEqual(config.state, { backend: "s3", bucket: "edgemanage-state", key: "edgemanage/{dnet}.state.json.gz", region: "us-east-1", endpoint: "https://minio.example.net", force_path_style: true, on_unreadable: "fail", max_bytes: 20971520 });
     const env = pod(byKind(objs, "CronJob")[0] as CronJob).containers[0]!.env!;
     assert.deepEqual(
       env.map((e) => [e.name, e.valueFrom?.secretKeyRef?.name, e.valueFrom?.secretKeyRef?.key]),

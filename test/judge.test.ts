@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { DEFAULT_LIMITS, recordRotation, recordSample } from "../src/core/history.js";
+import { DEFAULT_LIMITS, pointsOf, recordRotation, recordSample, seriesOf } from "../src/core/history.js";
 import { judge } from "../src/core/judge.js";
 import { type Judgement, emptyEdge } from "../src/core/state.js";
 
@@ -19,10 +19,10 @@ describe("judge: first match wins", () => {
     ["never measured", [], "fail"],
   ];
   for (const [name, samples, expected] of table) {
-    test(name, () => assert.equal(judge(samples, NOW, 0.5, 10).judgement, expected));
+    test(name, () => assert.equal(judge(seriesOf(samples), NOW, 0.5, 10).judgement, expected));
   }
   test("reports the figures it judged by", () => {
-    const v = judge([at(120, 0.2), at(0, 0.4)], NOW, 0.5, 10);
+    const v = judge(seriesOf([at(120, 0.2), at(0, 0.4)]), NOW, 0.5, 10);
     assert.equal(v.last, 0.4);
     assert.ok(Math.abs(v.windowAverage! - 0.3) < 1e-9);
     assert.match(v.reason, /0\.400s < goodenough/);
@@ -33,16 +33,16 @@ describe("history: bounded", () => {
   test("keeps the latest N samples", () => {
     let e = emptyEdge();
     for (let i = 0; i < 30; i++) e = recordSample(e, NOW + i * 60, i, { ...DEFAULT_LIMITS, samples: 10 });
-    assert.equal(e.samples.length, 10);
-    assert.deepEqual(e.samples[0], [NOW + 20 * 60, 20]);
+    assert.equal(e.samples.t.length, 10);
+    assert.deepEqual(pointsOf(e.samples)[0], [NOW + 20 * 60, 20]);
   });
   test("adds one hourly mean per clock hour, bounded", () => {
     let e = emptyEdge();
     const start = 1_800_000_000 - (1_800_000_000 % 3600);
     for (let i = 0; i < 60 * 5; i++) e = recordSample(e, start + i * 60, 1, { ...DEFAULT_LIMITS, hourly: 3 });
-    assert.equal(e.hourly.length, 3);
-    assert.deepEqual(e.hourly.map(([t]) => (t - start) / 3600), [2, 3, 4]);
-    assert.ok(e.hourly.every(([, v]) => v === 1));
+    assert.equal(e.hourly.t.length, 3);
+    assert.deepEqual(e.hourly.t.map((t) => (t - start) / 3600), [2, 3, 4]);
+    assert.ok(e.hourly.v.every((v) => v === 1));
   });
   test("rotations are bounded", () => {
     let e = emptyEdge();

@@ -8,6 +8,7 @@ import { EdgeSim, loopbackAddresses } from "./support/edge-sim.js";
 import { Fixture, TEST_OBJECT } from "./support/fixture.js";
 import { PreconditionLayer, S3_ENV } from "./support/s3.js";
 import { runCli } from "./support/tools.js";
+import { seriesOf } from "../src/core/history.js";
 
 const NOW = 1_800_000_000;
 
@@ -18,7 +19,7 @@ function sampleState(): NetworkState {
   s.lastLive = ["192.0.2.1", "192.0.2.2"];
   s.rotations = [NOW - 7200, NOW - 1800, NOW - 600];
   s.verificationFailures = ["192.0.2.4"];
-  const rec = (values: number[], extra: Partial<ReturnType<typeof emptyEdge>>) => ({ ...emptyEdge(), samples: values.map((v, i) => [NOW - 60 * (values.length - i), v] as [number, number]), ...extra });
+  const rec = (values: number[], extra: Partial<ReturnType<typeof emptyEdge>>) => ({ ...emptyEdge(), samples: seriesOf(values.map((v, i) => [NOW - 60 * (values.length - i), v] as [number, number])), ...extra });
   s.edges["192.0.2.1"] = rec([0.1, 0.2, 0.3], { state: "in", health: "pass_threshold", changed: NOW - 3600, rotations: [NOW - 3600] });
   s.edges["192.0.2.2"] = rec([1.5, 2.5], { state: "in", health: "pass_window", changed: NOW - 90_000, rotations: [NOW - 90_000] });
   s.edges["192.0.2.3"] = rec([0.4], { mode: "unavailable", health: "pass_threshold", changed: NOW - 100, comment: 'maintenance, "disk"' });

@@ -75,7 +75,7 @@ describe(`property: random inputs get a value or an operator's error (${RUNS} ru
   });
 
   test("state documents: valid ones with random changes, random JSON and random bytes", () => {
-    const good = JSON.parse(encodeState({ ...emptyState("net"), lastRun: 1_800_000_000, edges: { "192.0.2.1": { ...emptyEdge(), samples: [[1_800_000_000, 0.1]] } } })) as Record<string, unknown>;
+    const good = JSON.parse(encodeState({ ...emptyState("net"), lastRun: 1_800_000_000, edges: { "192.0.2.1": { ...emptyEdge(), samples: { t: [1_800_000_000], v: [0.1] } } } })) as Record<string, unknown>;
     const decodes = (f: () => unknown) => {
       try {
         f();

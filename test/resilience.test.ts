@@ -25,7 +25,7 @@ describe("mass-failure guard over several runs", () => {
     assert.equal((await fx.run()).code, 0);
     const zone = fx.zone();
     const live = fx.liveList();
-    const samples = fx.state().edges[a]!.samples.length;
+    const samples = fx.state().edges[a]!.samples.t.length;
     for (const e of edges) await sim.set(e, { kind: "refuse" });
     try {
       for (const run of [1, 2]) {
@@ -34,14 +34,14 @@ describe("mass-failure guard over several runs", () => {
         assert.match(r.stdout, new RegExp(`guard: mass failure suspected: 4 of the 4 edges that passed in the last good run fail now .*\\(suspect run ${run} of at most 2 frozen\\)`));
         assert.equal(fx.zone(), zone, "zones untouched");
         assert.deepEqual(fx.liveList(), live);
-        assert.equal(fx.state().edges[a]!.samples.length, samples, "no sample recorded in a frozen run");
+        assert.equal(fx.state().edges[a]!.samples.t.length, samples, "no sample recorded in a frozen run");
         assert.equal(fx.state().guard.suspectRuns, run);
       }
       const plan = await runCli(["-A", fx.dnet, "-c", fx.configPath, "-n"]);
       assert.match(plan.stdout, /^guard: RELEASED \(suspect runs in a row: 3\)$/m);
       const released = await fx.run();
       assert.match(released.stdout, /2 suspect runs in a row already \(max_frozen_runs 2\): letting go, the normal rules apply/);
-      assert.equal(fx.state().edges[a]!.samples.length, samples + 1, "samples recorded again");
+      assert.equal(fx.state().edges[a]!.samples.t.length, samples + 1, "samples recorded again");
       assert.match(released.stdout, /kept 2 previously live edge\(s\) that are failing/, "the normal rules: the classic all-down fallback");
     } finally {
       for (const e of edges) await sim.set(e, { kind: "ok" });

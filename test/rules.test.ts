@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { type DecideInput, type Observation, decide } from "../src/core/decide.js";
-import { DEFAULT_LIMITS } from "../src/core/history.js";
+import { DEFAULT_LIMITS, seriesOf } from "../src/core/history.js";
 import { judge } from "../src/core/judge.js";
 import { flapsOf, streakOf } from "../src/core/records.js";
 import { fill } from "../src/core/rules/fill.js";
@@ -16,7 +16,7 @@ const FAIL = 10;
 const ok = (seconds: number): Observation => ({ seconds, outcome: "ok" });
 const down: Observation = { seconds: FAIL, outcome: "refused" };
 /** One sample per minute, oldest first, the last one at NOW. */
-const history = (values: number[], extra: Partial<EdgeRecord> = {}): EdgeRecord => ({ ...emptyEdge(), samples: values.map((v, i) => [NOW - 60 * (values.length - 1 - i), v] as [number, number]), ...extra });
+const history = (values: number[], extra: Partial<EdgeRecord> = {}): EdgeRecord => ({ ...emptyEdge(), samples: seriesOf(values.map((v, i) => [NOW - 60 * (values.length - 1 - i), v] as [number, number])), ...extra });
 
 /** A rule context over records whose last sample is this run's. */
 function ctx(records: Record<string, EdgeRecord>, over: Partial<RuleContext["settings"]> & { prevLive?: string[]; wanted?: number } = {}): RuleContext {
@@ -151,8 +151,8 @@ describe("decide with the guard", () => {
     assert.deepEqual(d.live, ["a", "b"]);
     assert.equal(d.liveChanged, false);
     assert.deepEqual(d.canaryFor.get("example.com"), { address: null, reason: "guard: kept as last published" });
-    for (const e of edges) assert.equal(d.state.edges[e]!.samples.length, 2, `no sample added to ${e}`);
-    assert.equal(d.state.canaries.z!.samples.length, 1);
+    for (const e of edges) assert.equal(d.state.edges[e]!.samples.t.length, 2, `no sample added to ${e}`);
+    assert.equal(d.state.canaries.z!.samples.t.length, 1);
     assert.equal(d.state.guard.suspectRuns, 1);
     assert.match(d.errors.join("\n"), /guard: mass failure suspected/);
   });
@@ -161,7 +161,7 @@ describe("decide with the guard", () => {
     const d = decide(input(allDown, 5));
     assert.equal(d.guard.status, "released");
     assert.deepEqual(d.live, ["a", "b"]);
-    assert.equal(d.state.edges.a!.samples.length, 3, "samples recorded again");
+    assert.equal(d.state.edges.a!.samples.t.length, 3, "samples recorded again");
     assert.match(d.errors.join("\n"), /letting go/);
     assert.match(d.errors.join("\n"), /kept 2 previously live edge\(s\) that are failing/);
   });

@@ -168,7 +168,7 @@ describe("CLI with state in S3", () => {
       assert.equal(mine.filter((q) => q.method === "PUT").length, 1, JSON.stringify(mine));
     }
     const stored = await store(objectKey).load("testnet");
-    assert.equal(stored.state.edges[edges[0]!]!.samples.length, 2);
+    assert.equal(stored.state.edges[edges[0]!]!.samples.t.length, 2);
     assert.equal(fx.apexAddresses().length, 2);
   });
 
@@ -236,7 +236,7 @@ describe("CLI with state in S3", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /3 edge histories, 3503 samples/);
     const st = (await store("edgemanage/classicnet.state.json.gz").load("classicnet")).state;
-    assert.deepEqual(edges.map((e) => st.edges[e]!.samples.length), counts);
+    assert.deepEqual(edges.map((e) => st.edges[e]!.samples.t.length), counts);
     assert.equal(st.edges[edges[2]!]!.mode, "unavailable");
     assert.equal(st.edges[edges[2]!]!.comment, "broken disk");
     assert.equal(st.edges[edges[0]!]!.health, "pass_threshold");

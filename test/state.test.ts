@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
-import { DEFAULT_LIMITS, recordSample } from "../src/core/history.js";
+import { DEFAULT_LIMITS, pointsOf, recordSample, seriesOf } from "../src/core/history.js";
 import { SCHEMA_VERSION, StateDecodeError, decodeState, decodeStateBytes, encodeState, encodeStateBytes } from "../src/state/codec.js";
 import { fromClassic } from "../src/state/classic.js";
 import { type EdgeRecord, type NetworkState, emptyEdge, emptyState } from "../src/core/state.js";
@@ -21,7 +21,7 @@ export function steadyState(edges: number, samples = DEFAULT_LIMITS.samples): Ne
     }
     // 30 days of hourly means, as a long-running network has.
     const hourly = Array.from({ length: DEFAULT_LIMITS.hourly }, (_, h) => [t0 - (DEFAULT_LIMITS.hourly - h) * 3600, Math.round((base + rand() * 0.1) * 1000) / 1000] as [number, number]);
-    state.edges[`edge${e}.example.net`] = { ...rec, hourly, rotations: [t0, t0 + 3600] };
+    state.edges[`edge${e}.example.net`] = { ...rec, hourly: seriesOf(hourly), rotations: [t0, t0 + 3600] };
   }
   state.lastLive = ["edge0.example.net", "edge1.example.net"];
   state.zones = { "example.com": { hash: "ab".repeat(32), serial: t0, canary: null } };
@@ -70,9 +70,9 @@ describe("classic edgemanage files", () => {
       new Set(["10.0.0.9"]),
     );
     const e1 = s.edges.e1!;
-    assert.equal(e1.samples.length, 2501);
-    assert.deepEqual(e1.samples.at(-1), [1_700_000_000.123, 0.123], "kept at millisecond resolution");
-    assert.deepEqual(e1.samples[1], [1_600_000_060.5, 0]);
+    assert.equal(e1.samples.t.length, 2501);
+    assert.deepEqual(pointsOf(e1.samples).at(-1), [1_700_000_000.123, 0.123], "kept at millisecond resolution");
+    assert.deepEqual(pointsOf(e1.samples)[1], [1_600_000_060.5, 0]);
     assert.deepEqual([e1.mode, e1.health, e1.state, e1.changed, e1.comment], ["force", "pass_threshold", "in", 4, "hi"]);
     assert.deepEqual(e1.rotations, [1, 3]);
     assert.deepEqual(Object.keys(s.canaries), ["10.0.0.9"]);

@@ -77,7 +77,7 @@ export async function importClassic(argv: string[]): Promise<number> {
   } finally {
     release();
   }
-  const samples = [...Object.values(state.edges), ...Object.values(state.canaries)].reduce((n, e) => n + e.samples.length, 0);
+  const samples = [...Object.values(state.edges), ...Object.values(state.canaries)].reduce((n, e) => n + e.samples.t.length, 0);
   process.stdout.write(`imported network ${settings.dnet} into ${store.describe()}: ${edgestores} edge histories, ${samples} samples, last live ${state.lastLive.join(" ") || "none"}\n`);
   if (foreign.size) {
     const names = [...foreign.keys()].join(" ");

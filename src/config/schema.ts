@@ -67,7 +67,8 @@ export const StateConfigSchema = z
     /** What to do when the stored state cannot be read correctly; see README "State faults". */
     on_unreadable: z.enum(["fail", "start_empty"]).default("fail"),
     /** A stored state larger than this (bytes, as stored) is refused before it is parsed. */
-    max_bytes: z.number().int().min(1024).max(512 * 1024 * 1024).default(64 * 1024 * 1024),
+    /** 20 MiB keeps a run under the chart's 512 MiB (about 1000 edges with full history): README "Memory". */
+    max_bytes: z.number().int().min(1024).max(512 * 1024 * 1024).default(20 * 1024 * 1024),
   })
   .refine((s) => s.backend !== "s3" || s.bucket !== undefined, {
     message: "state.backend is s3 but state.bucket is missing: add the bucket name",
@@ -175,7 +176,7 @@ export const ConfigSchema = z.object({
     region: "us-east-1",
     force_path_style: false,
     on_unreadable: "fail",
-    max_bytes: 64 * 1024 * 1024,
+    max_bytes: 20 * 1024 * 1024,
   }),
 });
 

@@ -1,4 +1,4 @@
-import type { EdgeRecord, NetworkState } from "./state.js";
+import type { EdgeRecord, NetworkState, Series } from "./state.js";
 
 /**
  * A state from the future (a clock that was ahead, a state copied from another system) would block
@@ -8,7 +8,7 @@ import type { EdgeRecord, NetworkState } from "./state.js";
 export function clampFuture(state: NetworkState, now: number): { state: NetworkState; clamped: number } {
   let clamped = 0;
   const t = (v: number) => (v > now ? (clamped++, now) : v);
-  const series = (s: [number, number][]) => s.map(([at, v]): [number, number] => [t(at), v]);
+  const series = (s: Series): Series => ({ t: s.t.map(t), v: s.v });
   const edge = (e: EdgeRecord): EdgeRecord => ({ ...e, samples: series(e.samples), hourly: series(e.hourly), rotations: e.rotations.map(t), changed: e.changed === null ? null : t(e.changed), cert: e.cert && { ...e.cert, seen: t(e.cert.seen) } });
   const records = (r: Record<string, EdgeRecord>) => Object.fromEntries(Object.entries(r).map(([k, e]) => [k, edge(e)]));
   const next: NetworkState = {

@@ -1,4 +1,4 @@
-import type { EdgeRecord, Judgement, NetworkState } from "./state.js";
+import { type EdgeRecord, type Judgement, type NetworkState, emptySeries } from "./state.js";
 import { type CanaryChoice, chooseCanaries, keepCanaries } from "./canaries.js";
 import { type HistoryLimits, boundedPush, recordRotation } from "./history.js";
 import { type Verdict, judge } from "./judge.js";
@@ -90,7 +90,7 @@ function contextFor(input: DecideInput, records: Record<string, EdgeRecord>, ver
     judgement: (e): Judgement => verdicts.get(e)?.judgement ?? "fail",
     verdict: (e) => verdicts.get(e),
     average: (e) => verdicts.get(e)?.average ?? Number.POSITIVE_INFINITY,
-    streak: (e) => streakOf(records[e]?.samples ?? [], settings.failValue),
+    streak: (e) => streakOf(records[e]?.samples ?? emptySeries(), settings.failValue),
     flaps: (e) => (flapWindow === null ? 0 : flapsOf(records[e], now, flapWindow, settings.failValue)),
     settings: { rise: settings.rise ?? 1, fall: settings.fall ?? 1, flapWindow, flapLimit: settings.flapLimit ?? null, maxChangesPer10Min: settings.maxChangesPer10Min },
     recentSubstitutions: previous.substitutions.filter((t) => t > now - CHURN_WINDOW),

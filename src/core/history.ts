@@ -1,4 +1,4 @@
-import type { EdgeRecord } from "./state.js";
+import type { EdgeRecord, Series } from "./state.js";
 
 /** Bounds that keep every per-edge list finite. */
 export interface HistoryLimits {
@@ -19,15 +19,27 @@ export function mean(values: readonly number[]): number | null {
   return sum / values.length;
 }
 
-export function averageSince(samples: readonly [number, number][], since: number): number | null {
-  return mean(samples.filter(([t]) => t > since).map(([, v]) => v));
+export function averageSince(s: Series, since: number): number | null {
+  let sum = 0;
+  let n = 0;
+  // Times only grow: walk back from the newest.
+  for (let i = s.t.length - 1; i >= 0 && s.t[i]! > since; i--) (sum += s.v[i]!), n++;
+  return n ? sum / n : null;
 }
 
-export function averageAll(samples: readonly [number, number][]): number | null {
-  return mean(samples.map(([, v]) => v));
-}
+export const averageAll = (s: Series): number | null => mean(s.v);
 
-export const lastValue = (samples: readonly [number, number][]): number | null => samples.at(-1)?.[1] ?? null;
+export const lastValue = (s: Series): number | null => s.v.at(-1) ?? null;
+
+/** [t, v] pairs, for printing and for tests. */
+export const pointsOf = (s: Series): [number, number][] => s.t.map((t, i) => [t, s.v[i]!]);
+
+export const seriesOf = (points: readonly (readonly [number, number])[]): Series => ({ t: points.map((p) => p[0]), v: points.map((p) => p[1]) });
+
+/** Appends a point and drops the oldest beyond `max`. */
+export function pushPoint(s: Series, t: number, v: number, max: number): Series {
+  return { t: boundedPush(s.t, t, max), v: boundedPush(s.v, v, max) };
+}
 
 /** Appends and drops the oldest entries beyond `max`. */
 export function boundedPush<T>(list: readonly T[], item: T, max: number): T[] {
@@ -40,13 +52,13 @@ export function boundedPush<T>(list: readonly T[], item: T, max: number): T[] {
  * hour: the mean of the samples of the hour before it.
  */
 export function recordSample(edge: EdgeRecord, t: number, seconds: number, limits: HistoryLimits): EdgeRecord {
-  const samples = boundedPush(edge.samples, [t, seconds] as [number, number], limits.samples);
-  const lastHour = edge.hourly.at(-1);
+  const samples = pushPoint(edge.samples, t, seconds, limits.samples);
+  const lastHour = edge.hourly.t.at(-1);
   let hourly = edge.hourly;
-  if (!lastHour || Math.floor(lastHour[0] / 3600) !== Math.floor(t / 3600)) {
+  if (lastHour === undefined || Math.floor(lastHour / 3600) !== Math.floor(t / 3600)) {
     const avg = averageSince(samples, t - 3600);
     // Millisecond resolution, like the samples: that is what the state keeps.
-    if (avg !== null) hourly = boundedPush(edge.hourly, [t, Math.round(avg * 1000) / 1000] as [number, number], limits.hourly);
+    if (avg !== null) hourly = pushPoint(edge.hourly, t, Math.round(avg * 1000) / 1000, limits.hourly);
   }
   return { ...edge, samples, hourly };
 }

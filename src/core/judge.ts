@@ -1,4 +1,4 @@
-import type { Judgement } from "./state.js";
+import type { Judgement, Series } from "./state.js";
 import { WINDOW_SECONDS, averageAll, averageSince, lastValue } from "./history.js";
 
 export interface Verdict {
@@ -19,7 +19,7 @@ const fmt = (v: number | null) => (v === null ? "none" : `${v.toFixed(3)}s`);
  * pass_threshold (last < goodenough), fail (last is the failure value), pass_window (mean of the
  * last 300 s < goodenough), pass_average (mean of all kept samples < goodenough), pass.
  */
-export function judge(samples: readonly [number, number][], now: number, goodenough: number, failValue: number): Verdict {
+export function judge(samples: Series, now: number, goodenough: number, failValue: number): Verdict {
   const last = lastValue(samples);
   const windowAverage = averageSince(samples, now - WINDOW_SECONDS);
   const average = averageAll(samples);

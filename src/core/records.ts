@@ -1,4 +1,4 @@
-import { type EdgeRecord, emptyEdge } from "./state.js";
+import { type EdgeRecord, type Series, emptyEdge } from "./state.js";
 import { type HistoryLimits, recordSample } from "./history.js";
 import type { Observation } from "./observation.js";
 import type { Streak } from "./selection.js";
@@ -22,7 +22,7 @@ export function recordAll(
   const wanted = new Set(addresses);
   const next: Record<string, EdgeRecord> = {};
   for (const [addr, rec] of Object.entries(previous)) {
-    const lastSeen = rec.samples.at(-1)?.[0] ?? 0;
+    const lastSeen = rec.samples.t.at(-1) ?? 0;
     if (wanted.has(addr) || now - lastSeen < FORGET_AFTER || rec.mode !== "available") next[addr] = rec;
   }
   for (const addr of wanted) {
@@ -36,13 +36,14 @@ export function recordAll(
 }
 
 /** Runs in a row that passed / failed, newest back, from the kept samples. */
-export function streakOf(samples: readonly [number, number][], failValue: number): Streak {
-  const isFail = (v: number) => v >= failValue;
+export function streakOf(samples: Series, failValue: number): Streak {
+  const v = samples.v;
+  const isFail = (x: number) => x >= failValue;
   let passes = 0;
   let fails = 0;
-  for (let i = samples.length - 1; i >= 0 && !isFail(samples[i]![1]); i--) passes++;
-  for (let i = samples.length - 1; i >= 0 && isFail(samples[i]![1]); i--) fails++;
-  return { passes, fails, everFailed: samples.some(([, v]) => isFail(v)) };
+  for (let i = v.length - 1; i >= 0 && !isFail(v[i]!); i--) passes++;
+  for (let i = v.length - 1; i >= 0 && isFail(v[i]!); i--) fails++;
+  return { passes, fails, everFailed: v.some(isFail) };
 }
 
 /**
@@ -58,7 +59,7 @@ export function flapsOf(rec: EdgeRecord | undefined, now: number, window: number
     // Sample times are whole seconds: a failure in the second of the previous join is after it (that
     // join's own sample passed).
     const since = i > 0 ? Math.floor(rec.rotations[i - 1]!) : Number.NEGATIVE_INFINITY;
-    if (rec.samples.some(([st, v]) => st >= since && st <= t && v >= failValue)) count++;
+    if (rec.samples.t.some((st, j) => st >= since && st <= t && rec.samples.v[j]! >= failValue)) count++;
   });
   return count;
 }

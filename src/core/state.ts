@@ -8,8 +8,13 @@ export const JudgementSchema = z.enum(JUDGEMENTS);
 export type Mode = z.infer<typeof ModeSchema>;
 export type Judgement = z.infer<typeof JudgementSchema>;
 
-/** [epoch seconds, value in seconds] */
-const Point = z.tuple([z.number(), z.number()]);
+/**
+ * A time series as two columns of equal length: `t` epoch seconds, `v` values in seconds. Columns of
+ * numbers cost 16 bytes a point; a list of [t, v] pairs cost about 70, and a state holds millions.
+ */
+export const SeriesSchema = z.object({ t: z.array(z.number()), v: z.array(z.number()) }).refine((s) => s.t.length === s.v.length, { message: "t and v lengths disagree" });
+export type Series = z.infer<typeof SeriesSchema>;
+export const emptySeries = (): Series => ({ t: [], v: [] });
 
 /** The TLS certificate an edge presented in its last HTTPS probe. */
 export const CertInfoSchema = z.object({
@@ -25,8 +30,8 @@ export type CertInfo = z.infer<typeof CertInfoSchema>;
 
 /** Everything kept about one probed address (an edge or a canary). Every list is bounded by the history module. */
 export const EdgeRecordSchema = z.object({
-  samples: z.array(Point),
-  hourly: z.array(Point),
+  samples: SeriesSchema,
+  hourly: SeriesSchema,
   rotations: z.array(z.number()),
   mode: ModeSchema,
   health: JudgementSchema.nullable(),
@@ -92,5 +97,5 @@ export function emptyState(dnet: string): NetworkState {
 }
 
 export function emptyEdge(): EdgeRecord {
-  return { samples: [], hourly: [], rotations: [], mode: "available", health: null, state: "out", changed: null, comment: null, cert: null };
+  return { samples: emptySeries(), hourly: emptySeries(), rotations: [], mode: "available", health: null, state: "out", changed: null, comment: null, cert: null };
 }

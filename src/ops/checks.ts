@@ -1,5 +1,5 @@
 import { WINDOW_SECONDS, averageSince, lastValue, mean } from "../core/history.js";
-import type { NetworkState } from "../core/state.js";
+import { type NetworkState, emptySeries } from "../core/state.js";
 
 /**
  * Nagios checks over a network's state, as the classic check scripts did. Pure: the state and `now`
@@ -46,7 +46,7 @@ export function checkLatency(state: NetworkState, now: number, t: Thresholds, al
   const edges = (all ? Object.keys(state.edges) : state.lastLive).slice().sort();
   // Each edge's 300 s window mean (its last fetch when the window is empty): one slow minute does not page.
   const perEdge = edges.map((e) => {
-    const s = state.edges[e]?.samples ?? [];
+    const s = state.edges[e]?.samples ?? emptySeries();
     return [e, averageSince(s, now - WINDOW_SECONDS) ?? lastValue(s)] as const;
   });
   const known = perEdge.filter((p): p is readonly [string, number] => p[1] !== null);

@@ -1,5 +1,5 @@
 import { certDaysLeft } from "../core/certs.js";
-import { WINDOW_SECONDS, averageAll, averageSince, lastValue } from "../core/history.js";
+import { WINDOW_SECONDS, averageAll, averageSince, lastValue, pointsOf } from "../core/history.js";
 import { type EdgeRecord, type Judgement, JUDGEMENTS, type Mode, type NetworkState, emptyEdge } from "../core/state.js";
 
 /** One edge as `edgemanage query` shows it; the JSON field names are stable (README "Operating it"). */
@@ -113,10 +113,10 @@ export function formatRows(rows: readonly EdgeRow[], format: Format, header: boo
 export function formatHistory(edge: string, rec: EdgeRecord | undefined, limit: number): string {
   if (!rec) return `${edge}: no history in the state\n`;
   const iso = (t: number) => new Date(t * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
-  const out = [`history of ${edge}: mode ${rec.mode}, state ${rec.state}, health ${rec.health ?? "-"}`, `samples (latest ${Math.min(limit, rec.samples.length)} of ${rec.samples.length}):`];
-  for (const [t, v] of rec.samples.slice(-limit)) out.push(`  ${iso(t)}  ${v.toFixed(3)}s`);
-  out.push(`hourly means (latest ${Math.min(limit, rec.hourly.length)} of ${rec.hourly.length}):`);
-  for (const [t, v] of rec.hourly.slice(-limit)) out.push(`  ${iso(t)}  ${v.toFixed(3)}s`);
+  const out = [`history of ${edge}: mode ${rec.mode}, state ${rec.state}, health ${rec.health ?? "-"}`, `samples (latest ${Math.min(limit, rec.samples.t.length)} of ${rec.samples.t.length}):`];
+  for (const [t, v] of pointsOf(rec.samples).slice(-limit)) out.push(`  ${iso(t)}  ${v.toFixed(3)}s`);
+  out.push(`hourly means (latest ${Math.min(limit, rec.hourly.t.length)} of ${rec.hourly.t.length}):`);
+  for (const [t, v] of pointsOf(rec.hourly).slice(-limit)) out.push(`  ${iso(t)}  ${v.toFixed(3)}s`);
   out.push(`rotations into the live set: ${rec.rotations.length ? rec.rotations.slice(-limit).map(iso).join(" ") : "none"}`);
   return `${out.join("\n")}\n`;
 }

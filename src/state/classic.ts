@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { type EdgeRecord, type Judgement, type NetworkState, emptyEdge, emptyState, ModeSchema } from "../core/state.js";
+import { seriesOf } from "../core/history.js";
+import { type EdgeRecord, type Judgement, type NetworkState, type Series, emptyEdge, emptyState, ModeSchema } from "../core/state.js";
 
 /**
  * The Python edgemanage's files: `{dnet}.state` (network) and `healthdata_store/<edge>.edgestore` (per
@@ -40,11 +41,13 @@ function health(h: string | null | undefined): Judgement | null {
 /** Classic floats are kept at the state's resolution: milliseconds, for times and values. */
 const ms = (x: number) => Math.round(x * 1000) / 1000;
 
-const series = (r: Record<string, number> | null | undefined): [number, number][] =>
-  Object.entries(r ?? {})
-    .map(([t, v]) => [ms(Number(t)), ms(v)] as [number, number])
-    .filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v))
-    .sort((a, b) => a[0] - b[0]);
+const series = (r: Record<string, number> | null | undefined): Series =>
+  seriesOf(
+    Object.entries(r ?? {})
+      .map(([t, v]) => [ms(Number(t)), ms(v)] as [number, number])
+      .filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v))
+      .sort((a, b) => a[0] - b[0]),
+  );
 
 export function classicEdge(raw: unknown): EdgeRecord {
   const e = ClassicEdgeSchema.parse(raw);

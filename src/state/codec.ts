@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { z } from "zod";
-import { type EdgeRecord, EdgeRecordSchema, type NetworkState, NetworkStateSchema } from "../core/state.js";
+import { type EdgeRecord, EdgeRecordSchema, type NetworkState, NetworkStateSchema, type Series as DomainSeries } from "../core/state.js";
 
 /**
  * The stored form of a network's state. Version 1 keeps time series as columns: timestamps as a first
@@ -9,13 +9,28 @@ import { type EdgeRecord, EdgeRecordSchema, type NetworkState, NetworkStateSchem
  */
 export const SCHEMA_VERSION = 1;
 
+/**
+ * state.max_bytes by default: a run holding a state this large (about 1000 edges with a full history)
+ * stays under the chart's 512 MiB memory limit; a larger one is refused, never an out-of-memory crash.
+ */
+export const DEFAULT_MAX_STATE_BYTES = 20 * 1024 * 1024;
+
 /** The documented bounds, enforced where a state enters: no list longer than any setting can make it. */
 export const STATE_BOUNDS = { seriesPoints: 100_000, rotations: 10_000, addresses: 100_000 } as const;
 
-const Series = z.object({ t0: z.number(), dt: z.array(z.number()).max(STATE_BOUNDS.seriesPoints), v: z.array(z.number().int()).max(STATE_BOUNDS.seriesPoints) }).refine((s) => s.dt.length + 1 === s.v.length || (s.v.length === 0 && s.dt.length === 0), {
-  message: "dt and v lengths disagree",
-});
-type Series = z.infer<typeof Series>;
+type Series = { t0: number; dt: number[]; v: number[] };
+
+const numbers = (a: unknown, int: boolean): a is number[] => Array.isArray(a) && a.length <= STATE_BOUNDS.seriesPoints && a.every((x) => typeof x === "number" && Number.isFinite(x) && (!int || Number.isInteger(x)));
+
+/**
+ * Checked in place rather than parsed: zod would copy every column, and the columns are most of a
+ * state (millions of numbers).
+ */
+const Series = z.custom<Series>((s) => {
+  if (typeof s !== "object" || s === null) return false;
+  const { t0, dt, v } = s as Record<string, unknown>;
+  return typeof t0 === "number" && numbers(dt, false) && numbers(v, true) && (dt.length + 1 === v.length || (v.length === 0 && dt.length === 0));
+}, { message: `expected a series: t0, dt and v (integers), dt one shorter than v, at most ${STATE_BOUNDS.seriesPoints} points` });
 
 const StoredEdge = EdgeRecordSchema.omit({ samples: true, hourly: true }).extend({ samples: Series, hourly: Series, rotations: z.array(z.number()).max(STATE_BOUNDS.rotations) });
 const bounded = <T extends z.ZodType>(record: T) => record.refine((r) => Object.keys(r as object).length <= STATE_BOUNDS.addresses, { message: `more than ${STATE_BOUNDS.addresses} entries` });
@@ -38,22 +53,23 @@ export class StateDecodeError extends Error {
 }
 
 /** Timestamps keep millisecond precision; values are stored as whole milliseconds. */
-function encodeSeries(points: [number, number][]): Series {
-  if (points.length === 0) return { t0: 0, dt: [], v: [] };
-  const ms = points.map(([t]) => Math.round(t * 1000));
+function encodeSeries(s: DomainSeries): Series {
+  if (s.t.length === 0) return { t0: 0, dt: [], v: [] };
+  const ms = s.t.map((t) => Math.round(t * 1000));
   return {
     t0: ms[0]! / 1000,
     dt: ms.slice(1).map((t, i) => (t - ms[i]!) / 1000),
-    v: points.map(([, v]) => Math.round(v * 1000)),
+    v: s.v.map((v) => Math.round(v * 1000)),
   };
 }
 
-function decodeSeries(s: Series): [number, number][] {
+function decodeSeries(s: Series): DomainSeries {
   let t = Math.round(s.t0 * 1000);
-  return s.v.map((v, i) => {
+  const times = s.v.map((_, i) => {
     if (i > 0) t += Math.round(s.dt[i - 1]! * 1000);
-    return [t / 1000, v / 1000];
+    return t / 1000;
   });
+  return { t: times, v: s.v.map((v) => v / 1000) };
 }
 
 function encodeEdge(e: EdgeRecord): StoredEdge {
@@ -107,7 +123,7 @@ export function refuseOversize(bytes: number, maxBytes: number): void {
   if (bytes > maxBytes) throw new StateDecodeError(`${bytes} bytes, more than state.max_bytes (${maxBytes}): refused before parsing; raise state.max_bytes if the network really has that much history`, "corrupt");
 }
 
-export function decodeStateBytes(bytes: Buffer, maxBytes = 64 * 1024 * 1024): NetworkState {
+export function decodeStateBytes(bytes: Buffer, maxBytes = DEFAULT_MAX_STATE_BYTES): NetworkState {
   refuseOversize(bytes.length, maxBytes);
   let text: string;
   try {

@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { errorMessage } from "../util/errors.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { fromClassic, isClassicState } from "./classic.js";
-import { StateDecodeError, decodeState, encodeState } from "./codec.js";
+import { DEFAULT_MAX_STATE_BYTES, StateDecodeError, decodeState, encodeState } from "./codec.js";
 import { type NetworkState, emptyState } from "../core/state.js";
 import { type Loaded, type StateStore, StateStoreError } from "./store.js";
 
@@ -49,7 +49,7 @@ export class FileStateStore implements StateStore {
     private readonly log: Logger,
     /** Operator tools only read: an unreadable file is an error for them, never moved aside. */
     private readonly readOnly = false,
-    private readonly maxBytes = 64 * 1024 * 1024,
+    private readonly maxBytes = DEFAULT_MAX_STATE_BYTES,
   ) {}
 
   describe(): string {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { Logger } from "pino";
-import { StateDecodeError, SCHEMA_VERSION, decodeStateBytes, encodeStateBytes } from "./codec.js";
+import { DEFAULT_MAX_STATE_BYTES, StateDecodeError, SCHEMA_VERSION, decodeStateBytes, encodeStateBytes } from "./codec.js";
 import { type NetworkState, emptyState } from "../core/state.js";
 import { type Loaded, type StateStore, StateStoreError } from "./store.js";
 
@@ -81,7 +81,7 @@ export class S3StateStore implements StateStore {
     let etag: string | null;
     try {
       const res = await this.client.send(new GetObjectCommand({ Bucket: this.opts.bucket, Key: this.opts.key }), { abortSignal: signal });
-      const max = this.opts.maxBytes ?? 64 * 1024 * 1024;
+      const max = this.opts.maxBytes ?? DEFAULT_MAX_STATE_BYTES;
       if ((res.ContentLength ?? 0) > max) {
         res.Body?.transformToWebStream().cancel().catch(() => {});
         throw new StateStoreError(`${where}: ${res.ContentLength} bytes, more than state.max_bytes (${max}): refused before reading it; raise state.max_bytes or restore a smaller state`, "unreadable");

@@ -37,7 +37,7 @@ const state = fx.state();
 
 // Spearman rank correlation of measured time against known delay, over the answering edges.
 const answered = [...delay.keys()];
-const measured = new Map(answered.map((e) => [e, state.edges[e]!.samples.at(-1)![1]]));
+const measured = new Map(answered.map((e) => [e, state.edges[e]!.samples.v.at(-1)!]));
 const ranks = (xs: string[], f: (e: string) => number) => new Map([...xs].sort((a, b) => f(a) - f(b)).map((e, i) => [e, i]));
 const rk = ranks(answered, (e) => delay.get(e)!);
 const rm = ranks(answered, (e) => measured.get(e)!);
