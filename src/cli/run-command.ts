@@ -13,6 +13,14 @@ import { type Logger, makeLogger } from "../util/log.js";
 import { parseServer } from "../util/server.js";
 
 
+/** A clock that reads `epochSeconds` at start-up and runs on from there. */
+function clockAt(epochSeconds: string): () => number {
+  const at = Number(epochSeconds);
+  if (!Number.isFinite(at) || at < 0) throw new OperatorError(`EDGEMANAGE_NOW: '${epochSeconds}' is not a time in epoch seconds; unset it to use the clock`, 2);
+  const offset = at * 1000 - Date.now();
+  return () => Date.now() + offset;
+}
+
 /** `edgemanage -A DNET …`: one run, or runs every run_frequency with --daemonise. */
 export async function runMain(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -41,7 +49,10 @@ export async function runMain(argv: string[]): Promise<number> {
   };
   process.once("SIGTERM", () => onSignal("SIGTERM"));
   process.once("SIGINT", () => onSignal("SIGINT"));
-  const opts = { dryRun: values["dry-run"], force: values.force, forceUpdate: values["force-update"], adopt: values.adopt, signal: stop.signal };
+  // EDGEMANAGE_NOW (epoch seconds): decide as if the clock read that, for tests and replays of a state.
+  const fixedNow = process.env.EDGEMANAGE_NOW;
+  const clock = fixedNow === undefined ? undefined : clockAt(fixedNow);
+  const opts = { dryRun: values["dry-run"], force: values.force, forceUpdate: values["force-update"], adopt: values.adopt, signal: stop.signal, clock };
   const store = await openStore(settings, log);
   if (!values.daemonise) return runAndReport(settings, store, opts, log, null);
   // In the foreground: containers and systemd supervise; there is no fork.

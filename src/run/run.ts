@@ -18,7 +18,7 @@ export interface RunOptions {
   adopt?: boolean;
   /** Aborted on SIGTERM: open probes stop and the run ends before writing anything. */
   signal?: AbortSignal;
-  /** The clock, injectable for tests (epoch milliseconds). */
+  /** The decision's clock (epoch milliseconds), injectable: EDGEMANAGE_NOW. Deadlines use the real one. */
   clock?: () => number;
 }
 
@@ -32,8 +32,8 @@ export interface RunResult {
 
 /** One run for one network: gather → decide → plan → apply → verify (a dry run prints the plan instead of applying it). */
 export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOptions, log: Logger, print: (text: string) => void): Promise<RunResult> {
-  const started = (opts.clock ?? Date.now)();
-  const now = started / 1000;
+  const started = Date.now();
+  const now = (opts.clock?.() ?? started) / 1000;
   if (s.unknownKeys.length) log.warn({ file: s.configPath, keys: s.unknownKeys.slice(0, 20), count: s.unknownKeys.length }, "configuration has keys this version does not know; they are ignored (check for typos)");
   const session = sessionFor(s, opts, log, print);
   const mode = await modeFor(s, log);
