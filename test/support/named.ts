@@ -31,7 +31,21 @@ export class Named {
     readonly log: () => string,
   ) {}
 
+  /**
+   * named cannot listen on port 0 and report the port: two free ports are picked, and should another
+   * program take one first (named then fails to bind and exits), it starts again on two others.
+   */
   static async start(zones: { name: string; file: string }[]): Promise<Named> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await Named.startOnce(zones);
+      } catch (err) {
+        if (attempt >= 3 || !/address in use|exited/.test((err as Error).message)) throw err;
+      }
+    }
+  }
+
+  private static async startOnce(zones: { name: string; file: string }[]): Promise<Named> {
     requireTool("named", "bind9");
     requireTool("rndc-confgen", "bind9-utils");
     const dir = mkdtempSync(join(tmpdir(), "em-named-"));
