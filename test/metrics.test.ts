@@ -79,7 +79,10 @@ describe("metrics from real runs: Pushgateway, textfile, /metrics", () => {
     fx.writeConfig({ metrics: { pushgateway: gatewayUrl, textfile: fx.path("metrics", "edgemanage.prom") } });
   });
   after(async () => {
+    // The Pushgateway writes its persistence file as it stops: the folder goes once it has.
+    const exited = new Promise((r) => (gateway.exitCode !== null ? r(null) : gateway.once("exit", r)));
     gateway.kill();
+    await exited;
     await sim.close();
     fx.cleanup();
   });
