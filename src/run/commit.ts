@@ -57,9 +57,10 @@ export function vantageCommitter(s: NetworkSettings, store: StateStore, loaded: 
       if (plan.state === null) return writeOnly(s, plan, log);
       const planned = plan.zones.filter((z) => z.write).map((z) => z.domain);
       const saved = await save(store, { ...withZoneRecords(plan.state, plan.zones, planned), decidedBy: vantage.name }, loaded, log, "state saved: this vantage's decision is this interval's");
-      if (saved.stateSave !== "lost_race") return saved.failure ? { plan, written: [], errors: [], ...saved } : { ...writeOnly(s, plan, log), stateSave: "saved" };
+      const nothingWritten = { plan, written: [], errors: [], ...saved };
+      if (saved.stateSave !== "lost_race") return saved.failure ? nothingWritten : { ...writeOnly(s, plan, log), stateSave: "saved" };
       const again = await store.load(s.dnet);
-      if (!sameInterval(again.state.lastRun, vantage.now, vantage.interval)) return { plan, written: [], errors: [], ...saved };
+      if (!sameInterval(again.state.lastRun, vantage.now, vantage.interval)) return nothingWritten;
       log.warn({ decidedBy: again.state.decidedBy }, `another vantage committed this interval's decision first (${again.state.decidedBy}): adopting it, saving nothing`);
       return { ...writeOnly(s, await replan(again.state), log), stateSave: "lost_race" };
     },

@@ -1,9 +1,8 @@
-import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, linkSync, openSync, readFileSync, statSync, unlinkSync } from "node:fs";
+import { linkSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { hostname } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { OperatorError, errorMessage } from "../util/errors.js";
-import { ensureDir, writeAll } from "../util/fs.js";
+import { ensureDir, removeQuietly, writeTemp } from "../util/fs.js";
 
 /** "pid host started" of the run holding a lock; null when the file is empty or not of that form. */
 export interface Holder {
@@ -94,21 +93,10 @@ function takeOver(file: string, staleIno: number, mine: string): void {
 export function acquireLock(file: string, staleAfter: number): () => void {
   ensureDir(dirname(file));
   const me = `${process.pid} ${hostname()} ${Math.floor(Date.now() / 1000)}\n`;
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  let tmp: string;
   try {
-    const fd = openSync(tmp, "wx", 0o644);
-    try {
-      writeAll(fd, Buffer.from(me));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    tmp = writeTemp(file, me);
   } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never created
-    }
     throw new OperatorError(`${file}: cannot create the lock file (${errorMessage(err)}); fix lockfile or free space on its file system`, 1);
   }
   try {
@@ -136,10 +124,7 @@ export function acquireLock(file: string, staleAfter: number): () => void {
     }
     throw new OperatorError(`${file}: could not take the lock (other runs keep taking it); try again`, 1);
   } finally {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // The link in place keeps the content.
-    }
+    // The link in place keeps the content.
+    removeQuietly(tmp);
   }
 }

@@ -93,9 +93,8 @@ export function planDecided(b: PlanBase, decision: Decision, probed: Probed): Ru
   const c = b.s.config;
   const frozen = decision.guard.status === "frozen";
   const edges = decision.state.edges;
-  const published = frozen
-    ? publishableAddresses(decision.live, new Map(), new Map(), c.timeout, (e) => edges[e]?.published)
-    : publishableAddresses(decision.live, probed.addressesOf, probed.byAddress, c.timeout, (e) => edges[e]?.published);
+  // Frozen: nothing resolved or probed this run counts, only what each edge was last published with.
+  const published = publishableAddresses(decision.live, frozen ? new Map() : probed.addressesOf, frozen ? new Map() : probed.byAddress, c.timeout, (e) => edges[e]?.published);
   const publish = new Map(
     [...b.inputs.includes.keys()].map((d) => {
       const prev = b.previous.zones[d];

@@ -48,15 +48,16 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
     await session.hook("run_before");
     const probed = await probeNetwork(s, inputs, started, opts.signal, log);
     const combined = await mode.combine(probed.observations, inputs.edges, now, session.shares);
-    const base = (previous = loaded.state): PlanBase => ({ s, inputs, current: readCurrentOutputs(s, inputs.includes.keys()), source: loaded.source, now, previous, forceUpdate: opts.forceUpdate, adopt: opts.adopt || s.config.adopt_zones, vantageLines: combined.lines });
-    const adopt = async (committed: typeof loaded.state) => checkPlan(planAdopted(base(), committed), checker);
+    // Read once: a vantage that loses the race re-plans before it writes anything, so the files are the same.
+    const base: PlanBase = { s, inputs, current: readCurrentOutputs(s, inputs.includes.keys()), source: loaded.source, now, previous: loaded.state, forceUpdate: opts.forceUpdate, adopt: opts.adopt || s.config.adopt_zones, vantageLines: combined.lines };
+    const adopt = async (committed: typeof loaded.state) => checkPlan(planAdopted(base, committed), checker);
     const committed = mode.committed(loaded.state, now);
     let plan: RunPlan;
     if (committed) plan = await adopt(committed);
     else {
-      const decision = decideNetwork(base(), combined.observations, probed.controls);
+      const decision = decideNetwork(base, combined.observations, probed.controls);
       logDecision(decision, log);
-      plan = await checkPlan(planDecided(base(), decision, probed), checker);
+      plan = await checkPlan(planDecided(base, decision, probed), checker);
     }
     logPlan(plan, log);
     const finished = await session.finish(plan, mode.committer(store, loaded, now, adopt));

@@ -53,7 +53,7 @@ export function ensureDir(dir: string): void {
 }
 
 /** Writes every byte (a short write on a nearly full disk is continued, then fails with ENOSPC). */
-export function writeAll(fd: number, bytes: Buffer): void {
+function writeAll(fd: number, bytes: Buffer): void {
   let off = 0;
   while (off < bytes.length) {
     const n = writeSync(fd, bytes, off, bytes.length - off);
@@ -84,13 +84,37 @@ function syncDir(dir: string): void {
 export function writeFileAtomic(file: string, data: string | Buffer, mode = 0o644): void {
   const dir = dirname(file);
   ensureDir(dir);
-  const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  let fd: number;
+  let tmp: string;
   try {
-    fd = openSync(tmp, "wx", mode);
+    tmp = writeTemp(file, data, mode);
   } catch (err) {
     throw new FileError(file, "write", err);
   }
+  try {
+    renameSync(tmp, file);
+  } catch (err) {
+    removeQuietly(tmp);
+    throw new FileError(file, "write", err);
+  }
+  syncDir(dir);
+}
+
+/** Removes a file that may already be gone. */
+export function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // Already renamed, linked away or never created: nothing to remove.
+  }
+}
+
+/**
+ * A new temporary file beside `file` (`.name.pid.random.tmp`) holding every byte of `data`, fsynced;
+ * its path is returned. On failure nothing is left and the system's error is thrown.
+ */
+export function writeTemp(file: string, data: string | Buffer, mode = 0o644): string {
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const fd = openSync(tmp, "wx", mode);
   try {
     try {
       writeAll(fd, typeof data === "string" ? Buffer.from(data) : data);
@@ -98,16 +122,11 @@ export function writeFileAtomic(file: string, data: string | Buffer, mode = 0o64
     } finally {
       closeSync(fd);
     }
-    renameSync(tmp, file);
   } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // Already renamed or never created: nothing to remove.
-    }
-    throw new FileError(file, "write", err);
+    removeQuietly(tmp);
+    throw err;
   }
-  syncDir(dir);
+  return tmp;
 }
 
 /** The file's bytes, or null when there is none; any other failure names the file. */
