@@ -185,11 +185,11 @@ describe("CLI with state in S3", () => {
 
   test("a lost race ends the run non-zero after the zones were written consistently", async () => {
     fx.setInclude("example.com", "race\tIN\tA\t192.0.2.77\n");
-    // Another run saves its own (different) state just before ours arrives.
-    s3.beforeNextPut = async () => {
+    // Another run saves its own (different) state just before ours arrives (after our zones were uploaded).
+    s3.beforePutTo(objectKey, async () => {
       const other = await store(objectKey).load("testnet");
       await putObject(objectKey, encodeStateBytes({ ...other.state, lastRun: 1 }));
-    };
+    });
     const r = await cli("--force");
     assert.equal(r.code, 1);
     assert.match(r.stderr, /lost race/);

@@ -7,7 +7,8 @@ export const USAGE = `usage: edgemanage -A DNET [-c CONFIG] [-n] [-v] [--force] 
        edgemanage edge-conf -A DNET [-c CONFIG] --mode MODE [--comment TEXT] EDGE...
        edgemanage import -A DNET [-c CONFIG] [--statefile PATH] [--healthdata DIR] [--overwrite]
        edgemanage query -A DNET [-c CONFIG] [--health H] [--state S] [--mode M] [--format F] [--history EDGE]
-       edgemanage check integrity|latency|rotation|freshness -A DNET [--config CONFIG] [-w N] [-c N]
+       edgemanage check integrity|latency|rotation|freshness|served -A DNET [--config CONFIG] [-w N] [-c N]
+       edgemanage zones pull --to DIR --network DNET... [-c CONFIG] [--every S] [--once] [--listen HOST:PORT]
        edgemanage --version | --help
 
 Probe every edge of network DNET, choose the healthiest, write the bind zones.

@@ -43,6 +43,17 @@ export interface S3Settings {
   stateKey: string;
   /** `{vantage}` is still to be filled in with each vantage's name. */
   observationsKey: string | null;
+  /** Where this network's zones and their manifest go (`<state prefix>/zones/<dnet>/`); null: zones are not uploaded. */
+  zonesPrefix: string | null;
+  /** zone_transport s3: named_dir is a scratch copy; a zone missing there but held by the bucket is not rewritten. */
+  bucketServes: boolean;
+}
+
+/** The zones' folder in the bucket: beside the state objects (`edgemanage/{dnet}.state.json.gz` → `edgemanage/zones/DNET/`). */
+export function zonesPrefixOf(stateKey: string, dnet: string): string {
+  const slash = stateKey.lastIndexOf("/");
+  const base = slash < 0 ? "" : stateKey.slice(0, slash + 1).replaceAll("{dnet}", dnet);
+  return `${base}zones/${dnet}/`;
 }
 
 const DNET_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -87,6 +98,7 @@ export function settingsFor(config: Config, configPath: string, dnet: string, un
   const lockBase = at(config.lockfile);
   const namedDir = at(config.named_dir);
   const st = config.state;
+  const transport = config.zone_transport ?? (st.backend === "s3" ? "both" : "volume");
   const settings: NetworkSettings = {
     dnet,
     configPath: resolve(configPath),
@@ -108,7 +120,7 @@ export function settingsFor(config: Config, configPath: string, dnet: string, un
     lockStaleAfter: config.run_deadline + 60,
     s3:
       st.backend === "s3"
-        ? { bucket: st.bucket!, region: st.region, endpoint: st.endpoint, forcePathStyle: st.force_path_style, stateKey: st.key.replaceAll("{dnet}", dnet), observationsKey: config.vantage ? config.vantage.observations_key.replaceAll("{dnet}", dnet) : null }
+        ? { bucket: st.bucket!, region: st.region, endpoint: st.endpoint, forcePathStyle: st.force_path_style, stateKey: st.key.replaceAll("{dnet}", dnet), observationsKey: config.vantage ? config.vantage.observations_key.replaceAll("{dnet}", dnet) : null, zonesPrefix: transport === "volume" ? null : zonesPrefixOf(st.key, dnet), bucketServes: transport === "s3" }
         : null,
     unknownKeys,
   };

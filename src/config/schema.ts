@@ -169,6 +169,12 @@ export const ConfigSchema = z.object({
     .object({ source_address: z.string().refine(isIpAddress, { message: "expected an IP address of this host" }).nullish() })
     .nullish()
     .transform((p) => ({ source_address: p?.source_address ?? null })),
+  /**
+   * Where zones reach bind: `volume` (named_dir, read by bind), `s3` (uploaded to the state bucket,
+   * pulled beside each bind by `edgemanage zones pull`; named_dir is a scratch copy) or `both`.
+   * Default: `both` with state.backend s3, else `volume`.
+   */
+  zone_transport: z.enum(["volume", "s3", "both"]).nullish(),
   metrics: MetricsSchema.default({ listen: "0.0.0.0:9464", job: "edgemanage", push_timeout: 2 }),
   state: StateConfigSchema.default({
     backend: "file",
@@ -183,6 +189,7 @@ export const ConfigSchema = z.object({
 export const ConfigSchemaChecked = ConfigSchema.superRefine((c, ctx) => {
   // A failed fetch is recorded as `timeout`: with goodenough at or above it, a failure would pass.
   if (c.goodenough >= c.timeout) ctx.addIssue({ code: "custom", path: ["goodenough"], message: `must be less than timeout (${c.timeout}): a failed fetch is recorded as timeout and would be judged good enough` });
+  if (c.zone_transport && c.zone_transport !== "volume" && c.state.backend !== "s3") ctx.addIssue({ code: "custom", path: ["zone_transport"], message: `${c.zone_transport} uploads zones to the state bucket: set state.backend: s3, or zone_transport: volume` });
   if (c.vantage && c.state.backend !== "s3") ctx.addIssue({ code: "custom", path: ["vantage"], message: "several vantage points share their observations and decisions through S3: set state.backend: s3" });
 });
 

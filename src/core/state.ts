@@ -62,6 +62,8 @@ export const ZoneRecordSchema = z.object({
   file: z.string().optional(),
   /** When the file was written (epoch seconds), for `check served`. */
   written: z.number().optional(),
+  /** sha256 of this zone's bytes known to be in the bucket (zone_transport s3/both): equal to `file` when nothing is to upload. */
+  uploaded: z.string().optional(),
 });
 export type ZoneRecord = z.infer<typeof ZoneRecordSchema>;
 

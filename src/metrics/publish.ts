@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import http from "node:http";
 import type { Logger } from "pino";
+import { StatusServer } from "../util/status-server.js";
 import { Pushgateway, type Registry } from "prom-client";
 import { errorMessage } from "../util/errors.js";
 import { writeFileAtomic } from "../util/fs.js";
@@ -56,29 +56,21 @@ export async function publish(m: MetricsSettings, textfile: string | null, dnet:
 export class MetricsServer {
   private text = "";
   private lastRunEnd: number | null = null;
-  private readonly server: http.Server;
+  private readonly server: StatusServer;
 
   constructor(private readonly staleAfter: number) {
-    this.server = http.createServer((req, res) => {
-      if (req.url === "/metrics") {
-        res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(this.text);
-      } else if (req.url === "/healthz") {
+    this.server = new StatusServer(
+      () => this.text,
+      () => {
         const age = this.lastRunEnd === null ? null : Date.now() / 1000 - this.lastRunEnd;
         const ok = age !== null && age < this.staleAfter;
-        res.writeHead(ok ? 200 : 503, { "content-type": "text/plain" }).end(ok ? `ok: last run ended ${Math.round(age)}s ago\n` : `stale: ${age === null ? "no run has ended yet" : `last run ended ${Math.round(age)}s ago`}\n`);
-      } else res.writeHead(404).end("not found: /metrics, /healthz\n");
-    });
+        return { ok, text: ok ? `ok: last run ended ${Math.round(age)}s ago` : `stale: ${age === null ? "no run has ended yet" : `last run ended ${Math.round(age)}s ago`}` };
+      },
+    );
   }
 
-  async listen(address: string): Promise<string> {
-    const i = address.lastIndexOf(":");
-    const host = address.slice(0, i).replace(/^\[|\]$/g, "") || "0.0.0.0";
-    await new Promise<void>((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(Number(address.slice(i + 1)), host, () => resolve());
-    });
-    const a = this.server.address() as { address: string; port: number };
-    return `${a.address}:${a.port}`;
+  listen(address: string): Promise<string> {
+    return this.server.listen(address);
   }
 
   async update(registry: Registry, runEnd: number): Promise<void> {
@@ -87,6 +79,6 @@ export class MetricsServer {
   }
 
   close(): Promise<void> {
-    return new Promise((r) => this.server.close(() => r()));
+    return this.server.close();
   }
 }

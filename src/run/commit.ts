@@ -7,6 +7,7 @@ import { type Loaded, type StateStore, StateStoreError } from "../state/store.js
 import { errorMessage } from "../util/errors.js";
 import { type Written, withZoneRecords, writeOutputs } from "./outputs.js";
 import type { RunPlan } from "./plan.js";
+import type { ZoneTransport } from "./transport.js";
 
 /** What a committer did with a plan. */
 export interface Applied extends Written {
@@ -36,13 +37,23 @@ async function save(store: StateStore, state: NetworkState, loaded: Loaded, log:
 /** A plan that adopts another vantage's decision: its zones are written, nothing is saved. */
 const writeOnly = (s: NetworkSettings, plan: RunPlan, log: Logger): Applied => ({ plan, ...writeOutputs(s, plan, log), stateSave: "not_attempted", failure: null });
 
-/** A single prober writes its outputs, then saves the state with the records of the zones it wrote. */
-export function fileCommitter(s: NetworkSettings, store: StateStore, loaded: Loaded, log: Logger): Committer {
+/** Writes the plan's outputs, then uploads its zones (zone_transport s3/both): a failed upload fails the run and is retried next run. */
+async function writeAndUpload(s: NetworkSettings, plan: RunPlan, transport: ZoneTransport, log: Logger): Promise<Written & { inBucket: Map<string, string> }> {
+  const out = writeOutputs(s, plan, log);
+  const up = await transport.upload(plan.upload, out.written);
+  return { written: out.written, errors: [...out.errors, ...up.errors], inBucket: up.inBucket };
+}
+
+/** The bucket's zones as the plan found them: what a vantage records when it saves before uploading. */
+const knownShas = (plan: RunPlan) => new Map([...(plan.upload?.known ?? [])].map(([d, e]) => [d, e.sha256]));
+
+/** A single prober writes its outputs and uploads its zones, then saves the state with the records of what it wrote. */
+export function fileCommitter(s: NetworkSettings, store: StateStore, loaded: Loaded, log: Logger, transport: ZoneTransport): Committer {
   return {
     async commit(plan) {
       if (plan.state === null) return writeOnly(s, plan, log);
-      const out = writeOutputs(s, plan, log);
-      return { plan, ...out, ...(await save(store, withZoneRecords(plan.state, plan.zones, out.written), loaded, log)) };
+      const { inBucket, ...out } = await writeAndUpload(s, plan, transport, log);
+      return { plan, ...out, ...(await save(store, withZoneRecords(plan.state, plan.zones, out.written, inBucket), loaded, log)) };
     },
   };
 }
@@ -51,14 +62,19 @@ export function fileCommitter(s: NetworkSettings, store: StateStore, loaded: Loa
  * A vantage saves first: the conditional PUT picks one decision per interval. Having won, it writes
  * its zones; having lost to a decision of this interval, it carries out that one instead (`replan`).
  */
-export function vantageCommitter(s: NetworkSettings, store: StateStore, loaded: Loaded, log: Logger, vantage: { name: string; interval: number; now: number }, replan: (committed: NetworkState) => Promise<RunPlan>): Committer {
+export function vantageCommitter(s: NetworkSettings, store: StateStore, loaded: Loaded, log: Logger, transport: ZoneTransport, vantage: { name: string; interval: number; now: number }, replan: (committed: NetworkState) => Promise<RunPlan>): Committer {
   return {
     async commit(plan) {
       if (plan.state === null) return writeOnly(s, plan, log);
       const planned = plan.zones.filter((z) => z.write).map((z) => z.domain);
-      const saved = await save(store, { ...withZoneRecords(plan.state, plan.zones, planned), decidedBy: vantage.name }, loaded, log, "state saved: this vantage's decision is this interval's");
+      // Saved before uploading: the next decider reads the manifest to learn what this one uploaded.
+      const saved = await save(store, { ...withZoneRecords(plan.state, plan.zones, planned, knownShas(plan)), decidedBy: vantage.name }, loaded, log, "state saved: this vantage's decision is this interval's");
       const nothingWritten = { plan, written: [], errors: [], ...saved };
-      if (saved.stateSave !== "lost_race") return saved.failure ? nothingWritten : { ...writeOnly(s, plan, log), stateSave: "saved" };
+      if (saved.stateSave !== "lost_race") {
+        if (saved.failure) return nothingWritten;
+        const { inBucket: _, ...out } = await writeAndUpload(s, plan, transport, log);
+        return { plan, ...out, stateSave: "saved", failure: null };
+      }
       const again = await store.load(s.dnet);
       if (!sameInterval(again.state.lastRun, vantage.now, vantage.interval)) return nothingWritten;
       log.warn({ decidedBy: again.state.decidedBy }, `another vantage committed this interval's decision first (${again.state.decidedBy}): adopting it, saving nothing`);

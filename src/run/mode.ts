@@ -7,6 +7,7 @@ import type { RunReport } from "../metrics/report.js";
 import type { Loaded, StateStore } from "../state/store.js";
 import { type Committer, fileCommitter, vantageCommitter } from "./commit.js";
 import type { RunPlan } from "./plan.js";
+import type { ZoneTransport } from "./transport.js";
 import { vantagePlanLines } from "./report.js";
 
 /** Runs closer together than this are refused unless --force (protects against double scheduling). */
@@ -30,7 +31,7 @@ export interface Mode {
   combine(own: Map<string, Observation>, edges: readonly string[], now: number, share: boolean): Promise<Combined>;
   /** The decision this run adopts instead of deciding (another vantage's, of this interval), or null. */
   committed(previous: NetworkState, now: number): NetworkState | null;
-  committer(store: StateStore, loaded: Loaded, now: number, replan: (committed: NetworkState) => Promise<RunPlan>): Committer;
+  committer(store: StateStore, loaded: Loaded, now: number, replan: (committed: NetworkState) => Promise<RunPlan>, transport: ZoneTransport): Committer;
 }
 
 function singleProber(s: NetworkSettings, log: Logger): Mode {
@@ -38,7 +39,7 @@ function singleProber(s: NetworkSettings, log: Logger): Mode {
     minSpacing: MIN_SECONDS_BETWEEN_RUNS,
     combine: async (own) => ({ observations: own, lines: [], vantage: undefined }),
     committed: () => null,
-    committer: (store, loaded) => fileCommitter(s, store, loaded, log),
+    committer: (store, loaded, _now, _replan, transport) => fileCommitter(s, store, loaded, log, transport),
   };
 }
 
@@ -66,7 +67,7 @@ async function vantagePoint(s: NetworkSettings, v: NonNullable<NetworkSettings["
       log.info({ decidedBy: previous.decidedBy, live: previous.lastLive }, `this interval's decision was made by vantage ${previous.decidedBy ?? "another vantage"}: adopting it`);
       return previous;
     },
-    committer: (store, loaded, now, replan) => vantageCommitter(s, store, loaded, log, { name: v.name, interval: v.interval, now }, replan),
+    committer: (store, loaded, now, replan, transport) => vantageCommitter(s, store, loaded, log, transport, { name: v.name, interval: v.interval, now }, replan),
   };
 }
 

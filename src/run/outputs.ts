@@ -4,6 +4,7 @@ import type { NetworkSettings } from "../config/load.js";
 import type { NetworkState } from "../core/state.js";
 import { errorMessage } from "../util/errors.js";
 import { readIfExists, sha256, writeFileAtomic } from "../util/fs.js";
+import { stampText } from "../zone/manifest.js";
 import type { ZonePlan } from "../zone/render.js";
 import type { RunPlan } from "./plan.js";
 
@@ -23,8 +24,6 @@ export function serialsOnDisk(plan: RunPlan, written: readonly string[]): Map<st
   return out;
 }
 
-/** The stamp a reloader watches, written after the zones: any serial that changes changes it. */
-export const stampText = (dnet: string, serials: ReadonlyMap<string, number>) => `${JSON.stringify({ dnet, serials: Object.fromEntries([...serials].sort()) })}\n`;
 
 export interface Written {
   /** Domains whose zone files were written. */
@@ -67,10 +66,16 @@ export function writeOutputs(s: NetworkSettings, plan: RunPlan, log: Logger): Wr
   return { written, errors };
 }
 
-/** The state to save: the plan's, with the records of the zones that were written. */
-export function withZoneRecords(state: NetworkState, zones: readonly ZonePlan[], written: readonly string[]): NetworkState {
+/** The state to save: the plan's, with the records of the zones that were written and what the bucket holds of each. */
+export function withZoneRecords(state: NetworkState, zones: readonly ZonePlan[], written: readonly string[], inBucket: ReadonlyMap<string, string>): NetworkState {
   const records = { ...state.zones };
-  for (const z of zones) if (written.includes(z.domain)) records[z.domain] = z.record;
+  for (const z of zones) {
+    const r = written.includes(z.domain) ? z.record : records[z.domain];
+    if (!r) continue;
+    const { uploaded: _, ...rest } = r;
+    const held = inBucket.get(z.domain);
+    records[z.domain] = held === undefined ? rest : { ...rest, uploaded: held };
+  }
   return { ...state, zones: records };
 }
 

@@ -6,6 +6,7 @@ import { DEFAULT_LIMITS } from "../core/history.js";
 import { failed } from "../core/observation.js";
 import type { NetworkState } from "../core/state.js";
 import { type ZoneChecker, checkPlans } from "../zone/check.js";
+import { type ManifestEntry, type UploadPlan, planUpload } from "../zone/manifest.js";
 import { claimZones } from "../zone/ownership.js";
 import { type ZonePlan, compareAddresses, planAdopted as planAdoptedZones, planZones, zoneAddresses } from "../zone/render.js";
 import type { CurrentOutputs, Inputs, Probed } from "./gather.js";
@@ -34,6 +35,8 @@ export interface RunPlan {
   warnings: string[];
   /** Several vantage points: what each saw, for the printed plan. */
   vantageLines: string[];
+  /** The zone transport's part: what goes to the bucket; null when zones are not uploaded or this run adopts. */
+  upload: UploadPlan | null;
 }
 
 export interface PlanBase {
@@ -47,6 +50,8 @@ export interface PlanBase {
   /** --adopt or adopt_zones: take over zone files with no ownership line. */
   adopt: boolean;
   vantageLines: string[];
+  /** What the bucket holds of this network's zones; null when zones are not uploaded. */
+  known: Map<string, ManifestEntry> | null;
 }
 
 /** The live list file's text, in canonical order like the zones: the same set never rewrites it. */
@@ -82,7 +87,7 @@ function finishPlan(b: PlanBase, zones: ZonePlan[], live: string[], rest: Pick<R
   const claimed = claimZones(zones, { dnet: b.s.dnet, current: b.current.zones, known: new Set(Object.keys(b.previous.zones)), adopt: b.adopt });
   const text = liveListText(live);
   const liveList = b.s.liveList && text !== null ? { file: b.s.liveList, text, write: text !== b.current.liveList } : null;
-  return { dnet: b.s.dnet, source: b.source, live, zones: claimed, current: b.current, liveList, vantageLines: b.vantageLines, ...rest };
+  return { dnet: b.s.dnet, source: b.source, live, zones: claimed, current: b.current, liveList, vantageLines: b.vantageLines, upload: null, ...rest };
 }
 
 /**
@@ -107,7 +112,9 @@ export function planDecided(b: PlanBase, decision: Decision, probed: Probed): Ru
   const passed = (as: readonly string[]) => as.every((a) => probed.byAddress.has(a) && !failed(probed.byAddress.get(a), c.timeout));
   const nextEdges = { ...edges };
   if (!frozen) for (const [e, as] of published.addresses) if (passed(as)) nextEdges[e] = { ...nextEdges[e]!, published: [...as].sort(compareAddresses) };
-  const zones = planZones({ dnet: b.s.dnet, now: b.now, template: b.inputs.template, dns: c.dns, includes: b.inputs.includes, publish, previous: b.previous.zones, forceUpdate: b.forceUpdate, current: b.current.zones });
+  // zone_transport s3: named_dir is scratch; a zone the bucket holds as last written is not missing.
+  const inBucket = new Set(b.s.s3?.bucketServes && b.known ? [...b.known].filter(([d, e]) => e.sha256 === b.previous.zones[d]?.file).map(([d]) => d) : []);
+  const zones = planZones({ dnet: b.s.dnet, now: b.now, template: b.inputs.template, dns: c.dns, includes: b.inputs.includes, publish, previous: b.previous.zones, forceUpdate: b.forceUpdate, current: b.current.zones, inBucket });
   const warnings = certWarnings(decision.state, b.inputs.edges, b.now, c.cert_warn_days).map((w) => w.message);
   return finishPlan(b, zones, decision.live, { decision, adoptedFrom: null, state: { ...decision.state, edges: nextEdges }, leftOut: published.leftOut, warnings });
 }
@@ -117,6 +124,11 @@ export function planAdopted(b: PlanBase, committed: NetworkState): RunPlan {
   const by = committed.decidedBy ?? "another vantage";
   const zones = planAdoptedZones({ dnet: b.s.dnet, template: b.inputs.template, dns: b.s.config.dns, includes: b.inputs.includes, records: committed.zones, decidedBy: by, current: b.current.zones });
   return finishPlan({ ...b, previous: committed }, zones, [...committed.lastLive], { decision: null, adoptedFrom: by, state: null, leftOut: [], warnings: [] });
+}
+
+/** The upload step of a run that decided: the checked zones the bucket does not hold yet (zone_transport s3/both). */
+export function planUploads(plan: RunPlan, b: PlanBase): RunPlan {
+  return b.known ? { ...plan, upload: planUpload(plan.dnet, b.now, plan.zones, plan.current.zones, b.known) } : plan;
 }
 
 /** The zone checker's step: a zone it refuses is not written (the plan says why). */

@@ -45,6 +45,7 @@ export function formatPlan(s: NetworkSettings, plan: RunPlan): string {
   for (const w of plan.warnings) out.push(`warning: ${w}`);
   for (const l of plan.leftOut) out.push(`left out: ${l.address} of ${l.edge} (${l.reason})`);
   out.push(...zoneLines(s, plan));
+  if (plan.upload) out.push(plan.upload.manifest ? `bucket: would upload ${plan.upload.put.length ? plan.upload.put.map((p) => `${p.domain} (serial ${p.entry.serial})`).join(", ") : "no zone"}, then the manifest` : "bucket: holds every zone as planned: no request");
   if (plan.liveList) out.push(`live list: ${plan.liveList.write ? `${plan.liveList.file} would be written: ${plan.live.join(" ")}` : `${plan.liveList.file} unchanged`}`);
   return `${out.join("\n")}\n`;
 }

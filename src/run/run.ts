@@ -3,12 +3,13 @@ import type { NetworkSettings } from "../config/load.js";
 import type { RunReport } from "../metrics/report.js";
 import type { StateStore } from "../state/store.js";
 import { zoneCheckerFor } from "../zone/check.js";
-import { type PlanBase, type RunPlan, checkPlan, decideNetwork, planAdopted, planDecided } from "./plan.js";
+import { type PlanBase, type RunPlan, checkPlan, decideNetwork, planAdopted, planDecided, planUploads } from "./plan.js";
 import { loadState, probeNetwork, readCurrentOutputs, readInputs } from "./gather.js";
 import { modeFor } from "./mode.js";
 import { serialsOnDisk } from "./outputs.js";
 import { logDecision, logPlan } from "./report.js";
 import { type Finished, sessionFor } from "./session.js";
+import { zoneTransportFor } from "./transport.js";
 
 export interface RunOptions {
   dryRun: boolean;
@@ -36,7 +37,7 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
   const now = (opts.clock?.() ?? started) / 1000;
   if (s.unknownKeys.length) log.warn({ file: s.configPath, keys: s.unknownKeys.slice(0, 20), count: s.unknownKeys.length }, "configuration has keys this version does not know; they are ignored (check for typos)");
   const session = sessionFor(s, opts, log, print);
-  const mode = await modeFor(s, log);
+  const [mode, transport] = await Promise.all([modeFor(s, log), zoneTransportFor(s, log)]);
   const inputs = readInputs(s, log);
   const checker = zoneCheckerFor(s.config.zone_check, s.configPath);
   if (!checker && s.config.zone_check === "auto") log.warn("named-checkzone is not on PATH: zones are written unchecked (install bind9-utils, or set zone_check: never to silence this)");
@@ -49,7 +50,8 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
     const probed = await probeNetwork(s, inputs, started, opts.signal, log);
     const combined = await mode.combine(probed.observations, inputs.edges, now, session.shares);
     // Read once: a vantage that loses the race re-plans before it writes anything, so the files are the same.
-    const base: PlanBase = { s, inputs, current: readCurrentOutputs(s, inputs.includes.keys()), source: loaded.source, now, previous: loaded.state, forceUpdate: opts.forceUpdate, adopt: opts.adopt || s.config.adopt_zones, vantageLines: combined.lines };
+    const domains = [...inputs.includes.keys()];
+    const base: PlanBase = { s, inputs, current: readCurrentOutputs(s, domains), source: loaded.source, now, previous: loaded.state, forceUpdate: opts.forceUpdate, adopt: opts.adopt || s.config.adopt_zones, vantageLines: combined.lines, known: await transport.known(loaded.state, domains) };
     const adopt = async (committed: typeof loaded.state) => checkPlan(planAdopted(base, committed), checker);
     const committed = mode.committed(loaded.state, now);
     let plan: RunPlan;
@@ -57,10 +59,10 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
     else {
       const decision = decideNetwork(base, combined.observations, probed.controls);
       logDecision(decision, log);
-      plan = await checkPlan(planDecided(base, decision, probed), checker);
+      plan = planUploads(await checkPlan(planDecided(base, decision, probed), checker), base);
     }
     logPlan(plan, log);
-    const finished = await session.finish(plan, mode.committer(store, loaded, now, adopt));
+    const finished = await session.finish(plan, mode.committer(store, loaded, now, adopt, transport));
     return resultOf(s, plan, finished, { observations: combined.observations, vantage: combined.vantage });
   } finally {
     release();

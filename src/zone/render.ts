@@ -90,6 +90,8 @@ export interface ZonePlanInput {
   forceUpdate: boolean;
   /** domain → the zone file's text in named_dir now (null: no file). */
   current: ReadonlyMap<string, string | null>;
+  /** Zones the bucket holds as last written, served from there (zone_transport s3): a missing local copy is not a change. */
+  inBucket?: ReadonlySet<string>;
 }
 
 export interface ZonePlan {
@@ -175,8 +177,8 @@ export function planZones(input: ZonePlanInput): ZonePlan[] {
     let reason: string | null = null;
     if (input.forceUpdate) reason = "--force-update";
     else if (!prev) reason = "new zone";
-    else if (current === null) reason = "zone file missing from named_dir";
-    else if (prev.file !== undefined && sha256(current) !== prev.file) reason = "zone file differs from the last written (changed outside edgemanage)";
+    else if (current === null && !input.inBucket?.has(domain)) reason = "zone file missing from named_dir";
+    else if (current !== null && prev.file !== undefined && sha256(current) !== prev.file) reason = "zone file differs from the last written (changed outside edgemanage)";
     else reason = whatChanged(prev, { ...facts, serial: prev.serial });
     if (reason === null) {
       plans.push({ ...unchanged, reason: "unchanged" });
