@@ -21,6 +21,7 @@ export const CHART_OWNED_KEYS = [
   "zone_template",
   "dnet_edge_count",
   "state",
+  "zone_transport",
 ] as const;
 
 const omitted = Object.fromEntries(CHART_OWNED_KEYS.map((k) => [k, true])) as { [K in (typeof CHART_OWNED_KEYS)[number]]: true };
@@ -123,12 +124,22 @@ export function valuesJsonSchema(): Obj {
         interval: int(1),
       }),
       zones: closed({
+        transport: { enum: ["", "s3", "volume"] },
+        pull: closed({ intervalSeconds: { type: "integer", minimum: 1, maximum: 3600 }, port: { type: "integer", minimum: 1024, maximum: 65535 }, resources: anyObj }),
         persistence: closed({ existingClaim: str, storageClass: str, accessModes: { ...list({ enum: ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"] }), minItems: 1 }, size: { type: "string", minLength: 1 } }),
       }),
       bind: closed({
         enabled: bool,
         replicas: int(0),
-        image,
+        image: closed({ repository: { type: "string", minLength: 1 }, tag: str, digest: { type: "string", pattern: "^(sha256:[0-9a-f]{64})?$" }, pullPolicy: { enum: ["Always", "IfNotPresent", "Never"] } }),
+        podDisruptionBudget: closed({ enabled: bool, minAvailable: int(0) }),
+        topologySpread: bool,
+        priorityClassName: str,
+        networkPolicy: closed({ enabled: bool, metricsFrom: list() }),
+        transfer: closed({
+          secondaries: list(closed({ address: { type: "string", pattern: "^[0-9A-Fa-f.:]+$" }, port: { type: "integer", minimum: 1, maximum: 65535 } }, ["address"])),
+          tsig: closed({ existingSecret: str, keyName: { type: "string", pattern: "^([A-Za-z0-9][A-Za-z0-9._-]*)?$" } }),
+        }),
         port: { type: "integer", minimum: 1024, maximum: 65535 },
         service: closed({ type: { enum: ["ClusterIP", "NodePort", "LoadBalancer"] }, port: { type: "integer", minimum: 1, maximum: 65535 }, annotations: strMap, loadBalancerIP: str, externalTrafficPolicy: { enum: ["", "Cluster", "Local"] } }),
         rndc: closed({ existingSecret: str, port: { type: "integer", minimum: 1024, maximum: 65535 } }),

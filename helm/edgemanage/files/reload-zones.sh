@@ -73,6 +73,8 @@ case $MODE in
     last=$(stamps)
     sync_all
     while :; do
+      # The liveness probe's heartbeat (probe.sh reloader).
+      : >"$DST/.reloader.alive"
       sleep "$INTERVAL"
       now=$(stamps)
       if [ "$now" != "$last" ]; then

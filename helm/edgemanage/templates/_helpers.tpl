@@ -60,16 +60,21 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 
 {{- define "edgemanage.bindImage" -}}
-{{- printf "%s:%s" .Values.bind.image.repository .Values.bind.image.tag }}
+{{- $i := .Values.bind.image }}
+{{- printf "%s:%s%s" $i.repository $i.tag (ternary (printf "@%s" $i.digest) "" (ne $i.digest "")) }}
+{{- end }}
+
+{{/* How zones reach bind: s3 (through the state bucket) or volume (a shared claim). */}}
+{{- define "edgemanage.zoneTransport" -}}
+{{- $t := .Values.zones.transport | default (ternary "s3" "volume" (ne .Values.state.s3.bucket "")) }}
+{{- if and (eq $t "s3") (not .Values.state.s3.bucket) }}{{ fail "zones.transport is s3: set state.s3.bucket (the zones travel through the state bucket), or zones.transport: volume" }}{{ end }}
+{{- $t }}
 {{- end }}
 
 {{- define "edgemanage.pvcName" -}}
 {{- default (printf "%s-zones" (include "edgemanage.fullname" .)) .Values.zones.persistence.existingClaim }}
 {{- end }}
 
-{{- define "edgemanage.rndcSecretName" -}}
-{{- default (printf "%s-rndc" (include "edgemanage.fullname" .)) .Values.bind.rndc.existingSecret }}
-{{- end }}
 
 {{/* Where things are inside the pods. */}}
 {{- define "edgemanage.dataDir" -}}/var/lib/edgemanage{{- end }}
@@ -110,6 +115,7 @@ are taken from the file's folder, /etc/edgemanage, where the ConfigMaps are proj
 {{- if $net.edgeCount }}{{ $_ := set $counts $name $net.edgeCount }}{{ end }}
 {{- end }}
 {{- $_ := set $c "dnet_edge_count" $counts }}
+{{- $_ := set $c "zone_transport" (include "edgemanage.zoneTransport" .) }}
 {{- $s3 := .Values.state.s3 }}
 {{- with .Values.vantage }}
 {{- if .name }}

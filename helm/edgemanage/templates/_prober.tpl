@@ -38,24 +38,7 @@ containers:
       - {{ . | quote }}
       {{- end }}
       {{- end }}
-    {{- if or $v.state.existingSecret $v.extraEnv }}
-    env:
-      {{- with $v.state.existingSecret }}
-      - name: AWS_ACCESS_KEY_ID
-        valueFrom:
-          secretKeyRef:
-            name: {{ . }}
-            key: AWS_ACCESS_KEY_ID
-      - name: AWS_SECRET_ACCESS_KEY
-        valueFrom:
-          secretKeyRef:
-            name: {{ . }}
-            key: AWS_SECRET_ACCESS_KEY
-      {{- end }}
-      {{- with $v.extraEnv }}
-      {{- toYaml . | nindent 6 }}
-      {{- end }}
-    {{- end }}
+    {{- include "edgemanage.env" $ctx | nindent 4 }}
     {{- if $daemon }}
     ports:
       - name: metrics
@@ -109,9 +92,16 @@ volumes:
             items:
               - key: {{ $v.testObject.key }}
                 path: testobject/object
+  {{- if eq (include "edgemanage.zoneTransport" $ctx) "volume" }}
   - name: data
     persistentVolumeClaim:
       claimName: {{ include "edgemanage.pvcName" $ctx }}
+  {{- else }}
+  # zones.transport s3: the zones written here are a scratch copy; the bucket carries them to bind.
+  - name: data
+    emptyDir:
+      sizeLimit: 256Mi
+  {{- end }}
   # The lock file; the root file system is read-only.
   - name: tmp
     emptyDir:
@@ -128,4 +118,76 @@ affinity:
 tolerations:
   {{- toYaml . | nindent 2 }}
 {{- end }}
+{{- end }}
+
+{{/* The S3 credentials (state.existingSecret) and extraEnv: every container that reads the bucket. */}}
+{{- define "edgemanage.env" -}}
+{{- $v := .Values }}
+{{- if or $v.state.existingSecret $v.extraEnv }}
+env:
+  {{- with $v.state.existingSecret }}
+  - name: AWS_ACCESS_KEY_ID
+    valueFrom:
+      secretKeyRef:
+        name: {{ . }}
+        key: AWS_ACCESS_KEY_ID
+  - name: AWS_SECRET_ACCESS_KEY
+    valueFrom:
+      secretKeyRef:
+        name: {{ . }}
+        key: AWS_SECRET_ACCESS_KEY
+  {{- end }}
+  {{- with $v.extraEnv }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+`edgemanage zones pull` in a bind pod (zones.transport s3), keeping the folder the reloader reads.
+Call with (list $ctx "init") for one pull before named starts, or (list $ctx "sidecar").
+*/}}
+{{- define "edgemanage.pullContainer" -}}
+{{- $ctx := index . 0 }}{{ $v := $ctx.Values }}{{ $sidecar := eq (index . 1) "sidecar" }}
+image: {{ include "edgemanage.image" $ctx | quote }}
+imagePullPolicy: {{ $v.image.pullPolicy }}
+command: ["node", "/app/dist/src/cli/main.js"]
+args:
+  - zones
+  - pull
+  - --to
+  - {{ include "edgemanage.zonesDir" $ctx }}
+  - -c
+  - /etc/edgemanage/edgemanage.yaml
+  {{- range keys $v.networks | sortAlpha }}
+  - --network
+  - {{ . }}
+  {{- end }}
+  {{- if $sidecar }}
+  - --every
+  - {{ $v.zones.pull.intervalSeconds | quote }}
+  - --listen
+  - {{ printf "0.0.0.0:%v" $v.zones.pull.port | quote }}
+  {{- else }}
+  - --once
+  {{- end }}
+{{- include "edgemanage.env" $ctx | nindent 0 }}
+{{- if $sidecar }}
+ports:
+  - { name: pull-metrics, containerPort: {{ $v.zones.pull.port }} }
+# Alive while its loop answers. Not /healthz, and no readiness: an unreachable bucket must not take
+# a bind that serves the last good zones out of the Service (/healthz and the metrics tell of it).
+livenessProbe:
+  httpGet: { path: /metrics, port: pull-metrics }
+  initialDelaySeconds: 10
+  periodSeconds: 30
+  failureThreshold: 4
+{{- end }}
+securityContext:
+  {{- toYaml $v.securityContext | nindent 2 }}
+resources:
+  {{- toYaml $v.zones.pull.resources | nindent 2 }}
+volumeMounts:
+  - { name: config, mountPath: /etc/edgemanage, readOnly: true }
+  - { name: data, mountPath: {{ include "edgemanage.dataDir" $ctx }} }
 {{- end }}
