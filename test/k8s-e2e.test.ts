@@ -5,55 +5,25 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { EdgeSim, loopbackAddresses } from "./support/edge-sim.js";
 import { TEST_OBJECT } from "./support/fixture.js";
-import { type K8sObject, byKind, named, template } from "./support/k8s.js";
+import { type K8sObject, named, template } from "./support/k8s.js";
 import { dig, freePort } from "./support/named.js";
-import { type ImageStandIn, type PodObjects, type PodSim as PodSimT, type PodSpec, PodSim } from "./support/pod.js";
+import { IMAGES, objectsOf, podOf, waitFor as waitForPods } from "./support/chart-pods.js";
+import { type PodSim as PodSimT, type PodSpec, PodSim } from "./support/pod.js";
 import { PreconditionLayer, S3_ENV } from "./support/s3.js";
-import { ROOT, requireTool } from "./support/tools.js";
+import { requireTool } from "./support/tools.js";
 
 /**
  * The chart, end to end, without a cluster: the rendered CronJob's container and the rendered bind
  * Deployment's containers run as a kubelet would run them (see support/pod.ts), over one zone
  * volume, against loopback edges and s3rver; a real named answers dig.
  */
-const IMAGES: Record<string, ImageStandIn> = {
-  // The edgemanage image: this checkout at /app, this Node.js as `node`, the Dockerfile's env.
-  edgemanage: {
-    env: { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NODE_ENV: "production" },
-    binds: [
-      [ROOT, "/app"],
-      [process.execPath, "/usr/local/bin/node"],
-    ],
-  },
-  // The bind image: Debian's named, rndc, named-checkzone and dig stand in for ISC's.
-  bind: { env: { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" }, binds: [] },
-};
-
 /** Cluster DNS, as the pods see it: the DNS Service's name. */
 const SERVICES = { "em-edgemanage-dns.dns.svc": "127.0.0.1" };
-
-const podOf = (o: K8sObject): PodSpec => (o.kind === "CronJob" ? (o as unknown as { spec: { jobTemplate: { spec: { template: { spec: PodSpec } } } } }).spec.jobTemplate.spec.template.spec : (o as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec);
-
-function objectsOf(objs: K8sObject[], claims: Map<string, string>, extraSecrets: Record<string, Record<string, string>>): PodObjects {
-  const configMaps = new Map(byKind(objs, "ConfigMap").map((c) => [c.metadata.name, c as unknown as { data?: Record<string, string>; binaryData?: Record<string, string> }]));
-  const secrets = new Map(byKind(objs, "Secret").map((s) => [s.metadata.name, (s as unknown as { data: Record<string, string> }).data]));
-  for (const [name, data] of Object.entries(extraSecrets)) secrets.set(name, Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString("base64")])));
-  return { configMaps, secrets, claims };
-}
 
 /** What the bind pod's containers said, for a failure's message. */
 let diagnostics = () => "";
 
-async function waitFor<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<{ value: T; seconds: number }> {
-  const start = Date.now();
-  let value = await get();
-  while (!ok(value) && Date.now() - start < ms) {
-    await new Promise((r) => setTimeout(r, 200));
-    value = await get();
-  }
-  assert.ok(ok(value), `${what}: not within ${ms / 1000}s (last: ${JSON.stringify(value)})\n${diagnostics()}`);
-  return { value, seconds: (Date.now() - start) / 1000 };
-}
+const waitFor = <T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000) => waitForPods(what, get, ok, ms, diagnostics);
 
 describe("the chart end to end: two networks' CronJob pods, the bind pod with its reloader, one zone volume", { timeout: 300_000 }, () => {
   const edges = loopbackAddresses(4, 1100);
@@ -84,6 +54,8 @@ describe("the chart end to end: two networks' CronJob pods, the bind pod with it
   };
   const startBind = async (objs: K8sObject[]) => {
     bindPod = new PodSim(podOf(named(objs, "Deployment", "em-edgemanage-bind")), objectsOf(objs, new Map([["em-edgemanage-zones", claim]]), {}), IMAGES);
+    const keygen = await bindPod.run("rndc-keygen", "bind");
+    assert.equal(keygen.code, 0, keygen.stdout + keygen.stderr);
     const init = await bindPod.run("zones-init", "bind");
     assert.equal(init.code, 0, init.stdout + init.stderr);
     named_ = bindPod.start("named", "bind");
@@ -113,6 +85,8 @@ describe("the chart end to end: two networks' CronJob pods, the bind pod with it
       },
       testObject: { contentBase64: TEST_OBJECT.toString("base64") },
       state: { s3: { bucket: "state", endpoint: s3.endpoint, forcePathStyle: true }, existingSecret: "s3-credentials" },
+      // This file runs the shared-volume transport (test/k8s-zones.test.ts runs the bucket's).
+      zones: { transport: "volume" },
       // Runs here come seconds apart, not a minute: past the 30 s guard.
       extraArgs: ["--force"],
       // The Service's port is named's own here: no kube-proxy stands between them.

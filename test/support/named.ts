@@ -35,17 +35,18 @@ export class Named {
    * named cannot listen on port 0 and report the port: two free ports are picked, and should another
    * program take one first (named then fails to bind and exits), it starts again on two others.
    */
-  static async start(zones: { name: string; file: string }[]): Promise<Named> {
+  static async start(zones: { name: string; file: string }[] | string, include?: string): Promise<Named> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await Named.startOnce(zones);
+        return await Named.startOnce(zones, include);
       } catch (err) {
         if (attempt >= 3 || !/address in use|exited/.test((err as Error).message)) throw err;
       }
     }
   }
 
-  private static async startOnce(zones: { name: string; file: string }[]): Promise<Named> {
+  /** `zones`: primary zones from files, or named.conf zone statements as text (a secondary); `include`: a file of keys. */
+  private static async startOnce(zones: { name: string; file: string }[] | string, include?: string): Promise<Named> {
     requireTool("named", "bind9");
     requireTool("rndc-confgen", "bind9-utils");
     const dir = mkdtempSync(join(tmpdir(), "em-named-"));
@@ -57,6 +58,7 @@ export class Named {
     writeFileSync(
       conf,
       `include "${keyFile}";
+${include ? `include "${include}";` : ""}
 options {
   directory "${dir}";
   pid-file "${dir}/named.pid";
@@ -68,7 +70,7 @@ options {
   dnssec-validation no;
 };
 controls { inet 127.0.0.1 port ${controlPort} allow { 127.0.0.1; } keys { "rndc-key"; }; };
-${zones.map((z) => `zone "${z.name}" { type primary; file "${z.file}"; };`).join("\n")}
+${typeof zones === "string" ? zones.replaceAll("{dir}", dir) : zones.map((z) => `zone "${z.name}" { type primary; file "${z.file}"; };`).join("\n")}
 `,
     );
     const proc = spawn("named", ["-g", "-c", conf], { stdio: ["ignore", "pipe", "pipe"] });
