@@ -146,7 +146,27 @@ describe("zones through the bucket: runs upload, pullers fetch", () => {
     fx.setInclude("example.com", "mail\tIN\tA\t192.0.2.25\n");
   });
 
-  test("a tampered or missing zone object: the puller keeps the last good file, counts the error and is unhealthy", async () => {
+  test("an upload that fails: exit 1, the bucket keeps the previous zone, and the next run uploads it though nothing changed", async () => {
+    const before = await object("edgemanage/zones/testnet/example.org.zone");
+    fx.setInclude("example.org", "@\tIN\tTXT\t\"third\"\n");
+    fx.setInclude("example.com", "mail\tIN\tA\t192.0.2.27\n");
+    // Credentials refused for the zone PUT after example.com's (example.org's): not retried.
+    s3.beforePutTo("example.com.zone", async () => s3.failNext(1, 403, "AccessDenied"));
+    const r = await cli();
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /zone upload failed, pullers keep the previous zone: s3:\/\/zones\/edgemanage\/zones\/testnet\/example\.org\.zone: credentials rejected/);
+    assert.deepEqual(await object("edgemanage/zones/testnet/example.org.zone"), before);
+    const manifest = JSON.parse((await object("edgemanage/zones/testnet/manifest.json")).toString());
+    assert.equal(manifest.zones["example.org"].sha256, sha256(before), "the manifest names the zone the bucket holds");
+    assert.equal(manifest.zones["example.com"].sha256, sha256(fx.zone()!));
+    const from = s3.requests.length;
+    const again = await cli();
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.deepEqual(zoneRequests(from).map((q) => `${q.method} ${q.path.split("/").at(-1)}`), ["GET manifest.json", "PUT example.org.zone", "PUT manifest.json"]);
+    assert.match((await object("edgemanage/zones/testnet/example.org.zone")).toString(), /"third"/);
+  });
+
+  test("a tampered or missing zone object: the puller keeps the last good file and counts the error", async () => {
     const dir = mkdtempSync(join(tmpdir(), "em-pull-"));
     try {
       const p = puller(dir);
@@ -181,6 +201,11 @@ describe("zones through the bucket: runs upload, pullers fetch", () => {
     try {
       const other = new ZonePuller(dir, [{ dnet: "nonet", bucket: new ZoneBucket(makeS3Client({ region: "us-east-1", endpoint: s3.endpoint, forcePathStyle: true }), BUCKET, "edgemanage/zones/nonet/") }], pino({ level: "silent" }));
       assert.deepEqual(await other.cycle(), [{ dnet: "nonet", fetched: [], errors: [] }]);
+      // A bucket that cannot be reached: the folder is left alone and /healthz says why.
+      const unreachable = new ZonePuller(dir, [{ dnet: "testnet", bucket: new ZoneBucket(makeS3Client({ region: "us-east-1", endpoint: "http://127.0.0.1:9", forcePathStyle: true }), BUCKET, "edgemanage/zones/testnet/") }], pino({ level: "silent" }));
+      const [r0] = await unreachable.cycle(3000);
+      assert.match(r0!.errors.join(), /unreachable/);
+      assert.deepEqual(unreachable.health(30), { ok: false, text: `stale: testnet never pulled (${r0!.errors[0]})` });
       assert.equal(existsSync(join(dir, ".edgemanage.nonet.stamp")), false);
       const volumeConfig = join(dir, "volume.yaml");
       writeFileSync(volumeConfig, readFileSync(fx.configPath, "utf8").replace("zone_transport: s3", "zone_transport: volume"));

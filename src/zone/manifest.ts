@@ -36,7 +36,7 @@ export function parseManifest(body: Buffer, where: string): Manifest {
 }
 
 /** Sorted keys: the same zones give the same bytes. */
-export const manifestText = (m: Manifest): string => `${JSON.stringify({ ...m, zones: Object.fromEntries(Object.entries(m.zones).sort(([a], [b]) => (a < b ? -1 : 1))) }, null, 1)}\n`;
+export const manifestText = (m: Manifest): string => `${JSON.stringify({ ...m, zones: Object.fromEntries(Object.entries(m.zones).sort(([a], [b]) => (a < b ? -1 : 1))) })}\n`;
 
 /** What the bucket holds, as the state records know it; null when a record says an upload is pending (the manifest must be read). */
 export function knownFromRecords(records: Readonly<Record<string, ZoneRecord>>, domains: Iterable<string>): Map<string, ManifestEntry> | null {
