@@ -5,9 +5,11 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { pino } from "pino";
+import { parseConfig, settingsFor } from "../src/config/load.js";
 import { ZonePuller } from "../src/ops/pull.js";
 import { makeS3Client } from "../src/state/s3-store.js";
 import { ZoneBucket } from "../src/state/zone-bucket.js";
+import { OperatorError } from "../src/util/errors.js";
 import { sha256 } from "../src/util/fs.js";
 import { knownFromRecords, planUpload } from "../src/zone/manifest.js";
 import type { ZonePlan } from "../src/zone/render.js";
@@ -44,6 +46,29 @@ describe("which zones go to the bucket (pure)", () => {
     assert.deepEqual([...knownFromRecords({ "x.org": record(5, "s", "s") }, ["x.org"])!], [["x.org", { serial: 5, sha256: "s" }]]);
     assert.equal(knownFromRecords({ "x.org": record(5, "s", "old") }, ["x.org"]), null);
     assert.equal(knownFromRecords({ "x.org": record(5, "s") }, ["x.org"]), null);
+  });
+});
+
+describe("zone_transport settings", () => {
+  const base = "testobject: {host: h, uri: /o, local: o}\ndns: {ns_records: [ns1.example.net.], soa_nameserver: ns1.example.net., soa_mailbox: h.example.net.}\nhealthdata_store: h\nedgelist_dir: e\ngoodenough: 0.5\nstatefile: s\nlockfile: l\nzonetemplate_dir: z\nedge_count: 2\nnamed_dir: n\n";
+  const settings = (extra: string) => settingsFor(parseConfig(base + extra, "edgemanage.yaml").config, "/etc/edgemanage/edgemanage.yaml", "net");
+  const cases: [string, string, string | null, boolean][] = [
+    ["file state: volume (nothing uploaded)", "", null, false],
+    ["S3 state: both by default (uploaded, named_dir kept)", "state: {backend: s3, bucket: bkt}\n", "edgemanage/zones/net/", false],
+    ["s3: named_dir is scratch", "state: {backend: s3, bucket: bkt}\nzone_transport: s3\n", "edgemanage/zones/net/", true],
+    ["the prefix follows state.key's folder", "state: {backend: s3, bucket: bkt, key: 'dns/{dnet}/state.gz'}\n", "dns/net/zones/net/", false],
+    ["a key with no folder", "state: {backend: s3, bucket: bkt, key: '{dnet}.gz'}\n", "zones/net/", false],
+    ["volume with S3 state: nothing uploaded", "state: {backend: s3, bucket: bkt}\nzone_transport: volume\n", null, false],
+  ];
+  for (const [name, extra, prefix, scratch] of cases) {
+    test(name, () => {
+      const s = settings(extra);
+      assert.equal(s.s3?.zonesPrefix ?? null, prefix);
+      assert.equal(s.s3?.bucketServes ?? false, scratch);
+    });
+  }
+  test("s3 or both without the S3 state is refused, naming the key and the fix", () => {
+    assert.throws(() => settings("zone_transport: s3\n"), (e: unknown) => e instanceof OperatorError && /zone_transport: s3 uploads zones to the state bucket: set state.backend: s3, or zone_transport: volume/.test(e.message));
   });
 });
 
