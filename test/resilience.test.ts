@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { type DecideSettings, type Decision, decide } from "../src/core/decide.js";
+import { DEFAULT_LIMITS } from "../src/core/history.js";
+import type { Observation } from "../src/core/observation.js";
+import { emptyState } from "../src/core/state.js";
 import { EdgeSim, loopbackAddresses } from "./support/edge-sim.js";
 import { Fixture, TEST_OBJECT } from "./support/fixture.js";
 import { checkZone, runCli } from "./support/tools.js";
@@ -83,46 +87,77 @@ describe("mass-failure guard over several runs", () => {
   });
 });
 
-describe("rise, fall and flap damping over several runs", () => {
+/** Consecutive runs through the pure core, a minute apart: each run's observations → the live set after it. */
+function decideRuns(edges: string[], settings: Partial<DecideSettings>, perRun: ((run: number) => Record<string, Observation>)[] | ((run: number) => Record<string, Observation>), count: number): { lives: string[][]; last: Decision } {
+  let previous = emptyState("net");
+  const lives: string[][] = [];
+  let last: Decision | undefined;
+  for (let run = 0; run < count; run++) {
+    const obs = typeof perRun === "function" ? perRun(run) : perRun[run]!(run);
+    last = decide({
+      now: 1_800_000_000 + 60 * run,
+      edges,
+      canaries: new Map(),
+      observations: new Map(Object.entries(obs)),
+      previous,
+      settings: { edgeCount: 2, goodenough: 0.3, failValue: 2, maxChangesPer10Min: 10, canaryKiller: 3, limits: DEFAULT_LIMITS, guard: { maxFailingFraction: 1, maxFrozenRuns: 5 }, ...settings },
+    });
+    previous = last.state;
+    lives.push([...last.live].sort());
+  }
+  return { lives, last: last! };
+}
+const up = (seconds = 0.01): Observation => ({ seconds, outcome: "ok" });
+const refused: Observation = { seconds: 2, outcome: "refused" };
+
+describe("rise, fall and flap damping over several runs (the pure core, run after run)", () => {
+  // flaky: down on even runs, up on odd ones (it has failed before it first answers).
+  const alternating = (fast: number) => (run: number) => ({ flaky: run % 2 === 0 ? refused : up(fast), steady: up(0.05), dead: refused, slow: up(0.2) });
+  const cases: { name: string; edges: string[]; settings: Partial<DecideSettings>; runs: number; perRun: (run: number) => Record<string, Observation>; check: (lives: string[][]) => boolean }[] = [
+    { name: "an edge failing every other run joins with the defaults", edges: ["steady", "dead", "flaky"], settings: {}, runs: 7, perRun: alternating(0.01), check: (l) => l.some((x) => x.includes("flaky")) },
+    { name: "… and never with rise: 2", edges: ["steady", "dead", "flaky"], settings: { rise: 2 }, runs: 7, perRun: alternating(0.01), check: (l) => !l.some((x) => x.includes("flaky")) },
+    { name: "fall: 3 keeps a live edge through two failed runs and drops it at the third", edges: ["fast", "steady", "slow"], settings: { fall: 3 }, runs: 4, perRun: (r) => ({ fast: r === 0 ? up(0.01) : refused, steady: up(0.05), slow: up(0.15) }), check: (l) => [0, 1, 2].every((i) => l[i]!.includes("fast")) && l[3]!.join() === "slow,steady" },
+    { name: "fall: 1 (default) drops it at the first failure", edges: ["fast", "steady", "slow"], settings: {}, runs: 2, perRun: (r) => ({ fast: r === 0 ? up(0.01) : refused, steady: up(0.05), slow: up(0.15) }), check: (l) => l[1]!.join() === "slow,steady" },
+    { name: "without flap damping, a fast edge that keeps coming back takes the one place again", edges: ["flaky", "slow"], settings: { edgeCount: 1 }, runs: 9, perRun: (r) => ({ flaky: r % 2 === 1 ? refused : up(0.01), slow: up(0.4) }), check: (l) => l[0]!.includes("flaky") && l[8]!.includes("flaky") },
+    { name: "with flap_window 3600 and flap_limit 2, it is filled after the steady slow one", edges: ["flaky", "slow"], settings: { edgeCount: 1, flapWindow: 3600, flapLimit: 2 }, runs: 9, perRun: (r) => ({ flaky: r % 2 === 1 ? refused : up(0.01), slow: up(0.4) }), check: (l) => l[0]!.includes("flaky") && !l[8]!.includes("flaky") },
+  ];
+  for (const c of cases) {
+    test(c.name, () => {
+      const { lives } = decideRuns(c.edges, c.settings, c.perRun, c.runs);
+      assert.ok(c.check(lives), JSON.stringify(lives));
+    });
+  }
+  test("the guard over runs: frozen for max_frozen_runs, then the normal rules", () => {
+    const all = (o: Observation) => () => ({ a: o, b: o, c: o, d: o });
+    const { lives, last } = decideRuns(["a", "b", "c", "d"], { guard: { maxFailingFraction: 0.5, maxFrozenRuns: 2 } }, [all(up()), all(refused), all(refused), all(refused)], 4);
+    assert.deepEqual(lives.slice(0, 3), [lives[0], lives[0], lives[0]], "frozen twice: the live set as it was");
+    assert.equal(last.guard.status, "released");
+  });
+});
+
+describe("rise, fall and flap damping in real runs (one smoke test each)", () => {
   const [flaky, steady, dead, fast, slow] = loopbackAddresses(5, 1700) as [string, string, string, string, string];
   let sim: EdgeSim;
-  beforeEachSim();
-  function beforeEachSim() {
-    before(async () => {
-      sim = await EdgeSim.start({ addresses: [flaky, steady, fast, slow], body: TEST_OBJECT });
-    });
-    after(() => sim.close());
-  }
+  before(async () => {
+    sim = await EdgeSim.start({ addresses: [flaky, steady, fast, slow], body: TEST_OBJECT });
+  });
+  after(() => sim.close());
 
-  /** Runs `runs` times; `flaky` answers on even runs and refuses on odd ones. Returns the live lists. */
-  async function alternate(fx: Fixture, edge: string, runs: number): Promise<string[][]> {
-    const lives: string[][] = [];
-    for (let i = 0; i < runs; i++) {
-      await sim.set(edge, i % 2 === 0 ? { kind: "ok" } : { kind: "refuse" });
-      const r = await fx.run();
-      assert.equal(r.code, 0, r.stderr);
-      lives.push(fx.liveList() ?? []);
-    }
-    await sim.set(edge, { kind: "ok" });
-    return lives;
-  }
-
-  test("an edge that fails every other run: joins with the defaults, never with rise: 2", async () => {
-    for (const [config, joins] of [
-      [{}, true],
-      [{ rise: 2 }, false],
-    ] as const) {
-      const fx = new Fixture({ edges: [steady, dead, flaky], port: sim.port });
-      fx.writeConfig({ ...config, guard: { max_failing_fraction: 1 } });
-      try {
-        // A first run with the flaky edge down, so that it has failed before.
-        await sim.set(flaky, { kind: "refuse" });
-        assert.equal((await fx.run()).code, 0);
-        const lives = await alternate(fx, flaky, 6);
-        assert.equal(lives.some((l) => l.includes(flaky)), joins, `${JSON.stringify(config)}: ${JSON.stringify(lives)}`);
-      } finally {
-        fx.cleanup();
-      }
+  test("rise: 2 — a recovered edge waits one more run, and the log says so", async () => {
+    const fx = new Fixture({ edges: [steady, dead, flaky], port: sim.port });
+    fx.writeConfig({ rise: 2, guard: { max_failing_fraction: 1 } });
+    try {
+      await sim.set(flaky, { kind: "refuse" });
+      assert.equal((await fx.run()).code, 0);
+      await sim.set(flaky, { kind: "ok" });
+      // -v: the reasons edges are not published are debug lines.
+      const r = await fx.run("-v");
+      assert.match(r.stdout, /rise: passed 1 of the 2 runs in a row it needs after failing/);
+      assert.ok(!fx.liveList()!.includes(flaky));
+      await fx.run();
+      assert.ok(fx.liveList()!.includes(flaky));
+    } finally {
+      fx.cleanup();
     }
   });
 
@@ -148,22 +183,28 @@ describe("rise, fall and flap damping over several runs", () => {
     }
   });
 
-  test("flap damping: a fast edge that keeps coming back is filled after the steady slow one", async () => {
+  test("flap damping: an edge back after failing more than flap_limit times is filled last, with the reason", async () => {
+    // Slower than goodenough (0.3 s): it holds the place only while nothing better is steady.
     await sim.set(slow, { kind: "ok", delayMs: 400 });
-    for (const [config, rejoinsLate] of [
-      [{}, true],
-      [{ flap_window: 3600, flap_limit: 2 }, false],
-    ] as const) {
-      const fx = new Fixture({ edges: [flaky, slow], port: sim.port });
-      fx.writeConfig({ ...config, edge_count: 1, guard: { max_failing_fraction: 1 } });
-      try {
-        const lives = await alternate(fx, flaky, 9);
-        // Runs 0, 2, 4 …: the flaky edge is up and, being fastest, would take the one place.
-        assert.ok(lives[0]!.includes(flaky));
-        assert.equal(lives[8]!.includes(flaky), rejoinsLate, `${JSON.stringify(config)}: ${JSON.stringify(lives)}`);
-      } finally {
-        fx.cleanup();
+    const fx = new Fixture({ edges: [flaky, slow], port: sim.port });
+    fx.writeConfig({ edge_count: 1, flap_window: 3600, flap_limit: 1, guard: { max_failing_fraction: 1 } });
+    try {
+      const lives: string[][] = [];
+      let out = "";
+      for (const kind of ["ok", "refuse", "ok", "refuse", "ok", "refuse", "ok"] as const) {
+        await sim.set(flaky, { kind });
+        const r = await fx.run("-v");
+        assert.equal(r.code, 0, r.stderr);
+        out = r.stdout;
+        lives.push(fx.liveList() ?? []);
       }
+      assert.deepEqual(lives[0], [flaky]);
+      assert.deepEqual(lives[2], [flaky], "back once: not damped yet");
+      assert.deepEqual(lives[6], [slow], JSON.stringify(lives));
+      assert.match(out, /not published: flapping: rejoined 2 times after failing in 3600s \(flap_limit 1\); steadier edges fill first/);
+    } finally {
+      await sim.set(flaky, { kind: "ok" });
+      fx.cleanup();
     }
   });
 });
