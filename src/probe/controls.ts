@@ -1,6 +1,5 @@
 import http from "node:http";
 import https from "node:https";
-import fetch from "node-fetch";
 import { errorMessage } from "../util/errors.js";
 
 export interface ControlResult {
@@ -13,6 +12,9 @@ export interface ControlResult {
  * control passes when it answers with a status below 400 within `timeout` seconds. Never throws.
  */
 export async function probeControls(urls: readonly string[], timeout: number, userAgent: string, deadline: AbortSignal, sourceAddress: string | null = null): Promise<Map<string, ControlResult>> {
+  if (!urls.length) return new Map();
+  // Loaded only when controls are configured: it is a good part of the start-up time otherwise.
+  const { default: fetch } = await import("node-fetch");
   const agent = (u: URL) => (u.protocol === "https:" ? new https.Agent({ localAddress: sourceAddress ?? undefined }) : new http.Agent({ localAddress: sourceAddress ?? undefined }));
   const results = await Promise.all(
     urls.map(async (url): Promise<[string, ControlResult]> => {

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import http from "node:http";
+import https from "node:https";
 import { isIPv6 } from "node:net";
 import { performance } from "node:perf_hooks";
-import fetch, { type RequestInit } from "node-fetch";
 import type { Observation } from "../core/decide.js";
 import { CertAgent } from "./tls.js";
 
@@ -41,7 +41,7 @@ export interface ProbeOptions {
 /** Connection failures worth another try; anything else (timeouts, HTTP errors) is final. */
 const RETRYABLE = new Set(["ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "EAI_AGAIN"]);
 
-export const DEFAULT_CONCURRENCY = 1000;
+export const DEFAULT_CONCURRENCY = 10_000;
 const START_BATCH = 16;
 
 export function md5(data: Buffer | string): string {
@@ -58,11 +58,41 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
   });
 
+/** A body over the size limit: the request is cut off. */
+class TooLarge extends Error {
+  readonly code = "ERR_TOO_LARGE";
+}
+
+/**
+ * One GET with node's own client: a few times cheaper to start than a fetch() wrapper, which matters
+ * when a thousand start at once (every start delays the timing of the responses already arriving).
+ * No redirect is followed and no compression is asked for.
+ */
+function get(url: URL, s: ProbeSettings, agent: http.Agent, signal: AbortSignal): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const client = url.protocol === "https:" ? https : http;
+    const req = client.request(url, { agent, signal, headers: { Host: s.host, "User-Agent": s.userAgent, Accept: "*/*" } }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on("data", (c: Buffer) => {
+        size += c.length;
+        if (size <= s.maxBytes) return void chunks.push(c);
+        reject(new TooLarge(`body over ${s.maxBytes} bytes`));
+        req.destroy();
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
 function classify(err: unknown, signals: { deadline: AbortSignal; timeout: AbortSignal }): Observation["outcome"] {
   if (signals.deadline.aborted) return "deadline";
   if (signals.timeout.aborted) return "timeout";
   const e = err as { code?: string; type?: string; name?: string };
-  if (e.type === "max-size") return "too_large";
+  if (e.code === "ERR_TOO_LARGE") return "too_large";
   if (e.code === "ERR_EDGE_CERTIFICATE") return "tls";
   if (e.code === "ECONNREFUSED") return "refused";
   return "error";
@@ -73,15 +103,7 @@ export async function probeOne(address: string, s: ProbeSettings, agent: http.Ag
   const timeoutSignal = AbortSignal.timeout(s.timeout * 1000);
   const signal = AbortSignal.any([deadline, timeoutSignal]);
   const fail = (outcome: Observation["outcome"], detail: string): Observation => ({ seconds: s.timeout, outcome, detail });
-  const init: RequestInit = {
-    agent,
-    signal,
-    redirect: "manual",
-    compress: false,
-    size: s.maxBytes,
-    headers: { Host: s.host, "User-Agent": s.userAgent, Accept: "*/*" },
-  };
-  const url = probeUrl(address, s);
+  const url = new URL(probeUrl(address, s));
   const withCert = (o: Observation): Observation => {
     const c = agent instanceof CertAgent ? agent.cert : null;
     return c ? { ...o, cert: { notAfter: c.notAfter, issuer: c.issuer, nameMatch: c.nameMatch } } : o;
@@ -89,8 +111,8 @@ export async function probeOne(address: string, s: ProbeSettings, agent: http.Ag
   for (let attempt = 0; ; attempt++) {
     const started = performance.now();
     try {
-      const res = await fetch(url, init);
-      const body = Buffer.from(await res.arrayBuffer());
+      const res = await get(url, s, agent, signal);
+      const body = res.body;
       const seconds = Math.round(performance.now() - started) / 1000;
       if (res.status < 200 || res.status > 299) return withCert(fail("http_error", `HTTP ${res.status}`));
       const got = md5(body);
@@ -99,8 +121,7 @@ export async function probeOne(address: string, s: ProbeSettings, agent: http.Ag
     } catch (err) {
       const outcome = classify(err, { deadline, timeout: timeoutSignal });
       const code = (err as { code?: string }).code;
-      // node-fetch wraps the certificate's verdict in "request to … failed, reason: …": keep the verdict.
-      const detail = outcome === "tls" ? ((err as Error).message.split("reason: ").at(-1) ?? "") : `${code ?? ""} ${(err as Error).message}`.trim();
+      const detail = outcome === "tls" ? (err as Error).message : `${code ?? ""} ${(err as Error).message}`.trim();
       if (outcome !== "timeout" && outcome !== "deadline" && code && RETRYABLE.has(code) && attempt < s.retry) {
         await sleep(50 * (attempt + 1), signal);
         if (!signal.aborted) continue;

@@ -1,5 +1,9 @@
+import { createRequire } from "node:module";
 import { pino, type Logger } from "pino";
-import pretty from "pino-pretty";
+import type Pretty from "pino-pretty";
+
+// pino-pretty is loaded only for -v: it is a good part of the start-up time otherwise.
+const require = createRequire(import.meta.url);
 
 /** Seconds to the millisecond: `0.3455`, not `0.34550000000000003`. Integers (times, serials) are left alone. */
 const round = (v: unknown): unknown => (typeof v === "number" && !Number.isInteger(v) ? Math.round(v * 1000) / 1000 : v);
@@ -12,9 +16,12 @@ const roundFields = (o: Record<string, unknown>): Record<string, unknown> => Obj
 export function makeLogger(verbose: boolean, fd: 1 | 2 = 1): Logger {
   const formatters = { log: roundFields };
   if (verbose) {
+    const pretty = require("pino-pretty") as typeof Pretty;
     return pino({ level: "debug", base: undefined, formatters }, pretty({ sync: true, colorize: false, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname", destination: fd }));
   }
-  return pino({ level: "info", base: { app: "edgemanage" }, formatters }, pino.destination({ fd, sync: true }));
+  // Asynchronous: a reader that is slow for a moment (a full pipe) must not stall the run. What is
+  // still buffered is written synchronously when the process exits (pino flushes on exit).
+  return pino({ level: "info", base: { app: "edgemanage" }, formatters }, pino.destination({ fd, sync: false }));
 }
 
 /** Operator tools print their answer on stdout: their own logs go to stderr, warnings and worse only. */

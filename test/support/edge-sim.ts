@@ -37,6 +37,12 @@ export class EdgeSim {
   /** Edges that present a certificate of their own (HTTPS): one server each. */
   private readonly ownServers = new Map<string, http.Server>();
   private readonly open = new Set<net.Socket>();
+  private readonly acceptedAt = new WeakMap<net.Socket, number>();
+  /**
+   * Per edge, the last answer as the simulator really gave it: ms from accepting the connection to the
+   * response's last byte handed to the kernel (its own timer lag included, unlike the delay asked for).
+   */
+  readonly served = new Map<string, number>();
 
   private constructor(
     /** Chosen by the kernel when the first address listens. */
@@ -102,6 +108,7 @@ export class EdgeSim {
         return;
       }
       this.open.add(socket);
+      this.acceptedAt.set(socket, performance.now());
       socket.on("close", () => this.open.delete(socket));
       (this.ownServers.get(address) ?? this.server).emit("connection", socket);
     });
@@ -131,7 +138,7 @@ export class EdgeSim {
     res.on("close", () => this.inFlight--);
     const send = (status: number, body: Buffer) => {
       res.writeHead(status, { "Content-Type": "application/octet-stream", "Content-Length": body.length, Connection: "close" });
-      res.end(body);
+      res.end(body, () => this.served.set(address, performance.now() - (this.acceptedAt.get(req.socket) ?? NaN)));
     };
     switch (b.kind) {
       case "hang":
