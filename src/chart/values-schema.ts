@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ConfigSchema, TestObjectFields } from "../config/schema.js";
+import { ConfigSchema, DnssecFields, TestObjectFields } from "../config/schema.js";
 
 /**
  * The Helm chart's values.schema.json. Its `config` part comes from the zod schema the CLI validates
@@ -27,7 +27,7 @@ export const CHART_OWNED_KEYS = [
 const omitted = Object.fromEntries(CHART_OWNED_KEYS.map((k) => [k, true])) as { [K in (typeof CHART_OWNED_KEYS)[number]]: true };
 
 /** `config:` in values: every CLI setting but those the chart owns; testobject.local comes from `testObject`. */
-export const ChartConfigSchema = ConfigSchema.omit(omitted).extend({ testobject: TestObjectFields.omit({ local: true }) });
+export const ChartConfigSchema = ConfigSchema.omit(omitted).extend({ testobject: TestObjectFields.omit({ local: true }), dnssec: DnssecFields.omit({ keys: true }).partial().optional() });
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
@@ -123,6 +123,7 @@ export function valuesJsonSchema(): Obj {
         quorum: int(0),
         interval: int(1),
       }),
+      dnssec: closed({ existingSecret: str }),
       zones: closed({
         transport: { enum: ["", "s3", "volume"] },
         pull: closed({ intervalSeconds: { type: "integer", minimum: 1, maximum: 3600 }, port: { type: "integer", minimum: 1024, maximum: 65535 }, resources: anyObj }),

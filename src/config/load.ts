@@ -27,6 +27,8 @@ export interface NetworkSettings {
   stampFile: string;
   /** metrics.textfile, placed like the other paths. */
   metricsTextfile: string | null;
+  /** dnssec.keys, placed like the other paths; null when not set. */
+  dnssecKeys: string | null;
   /** A lock older than this (seconds) was left by a run that died: no run lasts that long. */
   lockStaleAfter: number;
   /** The S3 bucket and client options (state.backend: s3), with the keys' `{dnet}` filled in. */
@@ -117,6 +119,7 @@ export function settingsFor(config: Config, configPath: string, dnet: string, un
     zoneTemplate: config.zone_template ? at(config.zone_template) : null,
     stampFile: join(namedDir, `.edgemanage.${dnet}.stamp`),
     metricsTextfile: config.metrics.textfile ? at(config.metrics.textfile) : null,
+    dnssecKeys: config.dnssec.keys ? at(config.dnssec.keys) : null,
     lockStaleAfter: config.run_deadline + 60,
     s3:
       st.backend === "s3"

@@ -102,6 +102,26 @@ export const VantageSchema = z
   .refine((v) => v.quorum == null || v.quorum <= v.peers.length, { message: "vantage.quorum cannot be more than the number of peers", path: ["quorum"] })
   .transform((v) => ({ ...v, quorum: v.quorum ?? Math.floor(v.peers.length / 2) + 1 }));
 
+/** DNSSEC: every zone signed in the run, with the keys of a folder (README "DNSSEC"). */
+export const DnssecFields = z.object({
+    enabled: z.boolean().default(false),
+    /** The folder of K<zone>+<alg>+<id>.{key,private} files (`_` may stand for `+`, as in a Kubernetes Secret). */
+    keys: path.nullish(),
+    /** 13 ECDSAP256SHA256 (default) or 15 Ed25519. */
+    algorithm: z.union([z.literal(13), z.literal(15)]).default(13),
+    /** NSEC3 without salt and with 0 extra iterations (RFC 9276); off: NSEC. */
+    nsec3: z.boolean().default(false),
+    /** Days a signature is valid for. */
+    signature_validity: z.number().min(1).max(365).default(14),
+    /** A zone whose earliest signature expires within this many days is signed again, changed or not. */
+    resign_before: z.number().min(0.5).default(4),
+    /** Publish a zone unsigned that was signed before (only once the parent's DS record is gone). */
+    allow_unsigned: z.boolean().default(false),
+  });
+export const DnssecSchema = DnssecFields
+  .refine((d) => !d.enabled || d.keys, { message: "dnssec.enabled needs dnssec.keys: the folder of the zones' key pairs (edgemanage dnssec keygen makes them)", path: ["keys"] })
+  .refine((d) => d.resign_before < d.signature_validity, { message: "must be less than dnssec.signature_validity: every run would sign again", path: ["resign_before"] });
+
 export const MetricsSchema = z.object({
   /** Pushgateway base URL, e.g. http://pushgateway.monitoring:9091 */
   pushgateway: z.string().url().nullish(),
@@ -175,6 +195,7 @@ export const ConfigSchema = z.object({
    * Default: `both` with state.backend s3, else `volume`.
    */
   zone_transport: z.enum(["volume", "s3", "both"]).nullish(),
+  dnssec: DnssecSchema.default({ enabled: false, algorithm: 13, nsec3: false, signature_validity: 14, resign_before: 4, allow_unsigned: false }),
   metrics: MetricsSchema.default({ listen: "0.0.0.0:9464", job: "edgemanage", push_timeout: 2 }),
   state: StateConfigSchema.default({
     backend: "file",
@@ -190,6 +211,8 @@ export const ConfigSchemaChecked = ConfigSchema.superRefine((c, ctx) => {
   // A failed fetch is recorded as `timeout`: with goodenough at or above it, a failure would pass.
   if (c.goodenough >= c.timeout) ctx.addIssue({ code: "custom", path: ["goodenough"], message: `must be less than timeout (${c.timeout}): a failed fetch is recorded as timeout and would be judged good enough` });
   if (c.zone_transport && c.zone_transport !== "volume" && c.state.backend !== "s3") ctx.addIssue({ code: "custom", path: ["zone_transport"], message: `${c.zone_transport} uploads zones to the state bucket: set state.backend: s3, or zone_transport: volume` });
+  // Signatures differ from one signing to the next: only the deciding vantage signs, and bind pulls its zones.
+  if (c.vantage && c.dnssec.enabled && c.zone_transport !== "s3") ctx.addIssue({ code: "custom", path: ["zone_transport"], message: "several vantage points with DNSSEC: set zone_transport: s3, so that every bind serves the deciding vantage's signed zones" });
   if (c.vantage && c.state.backend !== "s3") ctx.addIssue({ code: "custom", path: ["vantage"], message: "several vantage points share their observations and decisions through S3: set state.backend: s3" });
 });
 

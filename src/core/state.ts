@@ -62,6 +62,10 @@ export const ZoneRecordSchema = z.object({
   file: z.string().optional(),
   /** When the file was written (epoch seconds), for `check served`. */
   written: z.number().optional(),
+  /** DNSSEC: the earliest expiration of the written zone's signatures (epoch seconds); absent when unsigned. */
+  signedUntil: z.number().optional(),
+  /** DNSSEC: sha256 of the public key files it was signed with, so that a key change signs it again. */
+  keys: z.string().optional(),
   /** sha256 of this zone's bytes known to be in the bucket (zone_transport s3/both): equal to `file` when nothing is to upload. */
   uploaded: z.string().optional(),
 });

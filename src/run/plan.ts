@@ -7,6 +7,7 @@ import { failed } from "../core/observation.js";
 import type { NetworkState } from "../core/state.js";
 import { type ZoneChecker, checkPlans } from "../zone/check.js";
 import { type ManifestEntry, type UploadPlan, planUpload } from "../zone/manifest.js";
+import type { SignFacts } from "../zone/dnssec.js";
 import { claimZones } from "../zone/ownership.js";
 import { type ZonePlan, compareAddresses, planAdopted as planAdoptedZones, planZones, zoneAddresses } from "../zone/render.js";
 import type { CurrentOutputs, Inputs, Probed } from "./gather.js";
@@ -52,6 +53,8 @@ export interface PlanBase {
   vantageLines: string[];
   /** What the bucket holds of this network's zones; null when zones are not uploaded. */
   known: Map<string, ManifestEntry> | null;
+  /** DNSSEC on: per zone, its keys and when to sign again. */
+  sign: ReadonlyMap<string, SignFacts> | null;
 }
 
 /** The live list file's text, in canonical order like the zones: the same set never rewrites it. */
@@ -114,7 +117,7 @@ export function planDecided(b: PlanBase, decision: Decision, probed: Probed): Ru
   if (!frozen) for (const [e, as] of published.addresses) if (passed(as)) nextEdges[e] = { ...nextEdges[e]!, published: [...as].sort(compareAddresses) };
   // zone_transport s3: named_dir is scratch; a zone the bucket holds as last written is not missing.
   const inBucket = new Set(b.s.s3?.bucketServes && b.known ? [...b.known].filter(([d, e]) => e.sha256 === b.previous.zones[d]?.file).map(([d]) => d) : []);
-  const zones = planZones({ dnet: b.s.dnet, now: b.now, template: b.inputs.template, dns: c.dns, includes: b.inputs.includes, publish, previous: b.previous.zones, forceUpdate: b.forceUpdate, current: b.current.zones, inBucket });
+  const zones = planZones({ dnet: b.s.dnet, now: b.now, template: b.inputs.template, dns: c.dns, includes: b.inputs.includes, publish, previous: b.previous.zones, forceUpdate: b.forceUpdate, current: b.current.zones, inBucket, sign: b.sign });
   const warnings = certWarnings(decision.state, b.inputs.edges, b.now, c.cert_warn_days).map((w) => w.message);
   return finishPlan(b, zones, decision.live, { decision, adoptedFrom: null, state: { ...decision.state, edges: nextEdges }, leftOut: published.leftOut, warnings });
 }
@@ -122,7 +125,9 @@ export function planDecided(b: PlanBase, decision: Decision, probed: Probed): Ru
 /** The plan of a vantage that adopts the decision another vantage committed for this interval: nothing is saved. */
 export function planAdopted(b: PlanBase, committed: NetworkState): RunPlan {
   const by = committed.decidedBy ?? "another vantage";
-  const zones = planAdoptedZones({ dnet: b.s.dnet, template: b.inputs.template, dns: b.s.config.dns, includes: b.inputs.includes, records: committed.zones, decidedBy: by, current: b.current.zones });
+  const rendered = planAdoptedZones({ dnet: b.s.dnet, template: b.inputs.template, dns: b.s.config.dns, includes: b.inputs.includes, records: committed.zones, decidedBy: by, current: b.current.zones });
+  // Signed zones are signed once, by the deciding vantage: every bind pulls those from the bucket.
+  const zones = b.sign ? rendered.map((z) => ({ ...z, write: false, reason: `signed by vantage ${by}: served from the bucket` })) : rendered;
   return finishPlan({ ...b, previous: committed }, zones, [...committed.lastLive], { decision: null, adoptedFrom: by, state: null, leftOut: [], warnings: [] });
 }
 

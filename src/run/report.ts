@@ -65,12 +65,15 @@ function zoneLines(s: NetworkSettings, plan: RunPlan): string[] {
       out.push(`  ${z.domain}: REFUSED, not written: ${z.refused}`);
       continue;
     }
+    const until = z.record.signedUntil === undefined ? "" : `; signatures valid until ${new Date(z.record.signedUntil * 1000).toISOString()}`;
     if (!z.write) {
-      out.push(`  ${z.domain}: not written (${z.reason})`);
+      out.push(`  ${z.domain}: not written (${z.reason}${until})`);
       continue;
     }
     const current = plan.current.zones.get(z.domain) ?? null;
-    out.push(`  ${z.domain}: would write ${zoneFile(s, z.domain)} (${z.reason})`);
+    out.push(`  ${z.domain}: would write ${zoneFile(s, z.domain)} (${z.reason}${until && `; signed${until}`})`);
+    // Every signature changes with each signing: a diff would be all of them.
+    if (until) continue;
     const body = current === null ? z.text.split("\n").map((l) => `+ ${l}`).join("\n") : lineDiff(current, z.text);
     out.push(body.replace(/^/gm, "      "));
   }

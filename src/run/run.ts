@@ -9,6 +9,7 @@ import { modeFor } from "./mode.js";
 import { serialsOnDisk } from "./outputs.js";
 import { logDecision, logPlan } from "./report.js";
 import { type Finished, sessionFor } from "./session.js";
+import { signPlan, signerFor } from "./sign.js";
 import { zoneTransportFor } from "./transport.js";
 
 export interface RunOptions {
@@ -41,6 +42,7 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
   const inputs = readInputs(s, log);
   const checker = zoneCheckerFor(s.config.zone_check, s.configPath);
   if (!checker && s.config.zone_check === "auto") log.warn("named-checkzone is not on PATH: zones are written unchecked (install bind9-utils, or set zone_check: never to silence this)");
+  const signer = signerFor(s, [...inputs.includes.keys()]);
   const release = session.lock();
   try {
     const loaded = await loadState(store, s.dnet, now, log);
@@ -51,7 +53,7 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
     const combined = await mode.combine(probed.observations, inputs.edges, now, session.shares);
     // Read once: a vantage that loses the race re-plans before it writes anything, so the files are the same.
     const domains = [...inputs.includes.keys()];
-    const base: PlanBase = { s, inputs, current: readCurrentOutputs(s, domains), source: loaded.source, now, previous: loaded.state, forceUpdate: opts.forceUpdate, adopt: opts.adopt || s.config.adopt_zones, vantageLines: combined.lines, known: await transport.known(loaded.state, domains) };
+    const base: PlanBase = { s, inputs, current: readCurrentOutputs(s, domains), source: loaded.source, now, previous: loaded.state, forceUpdate: opts.forceUpdate, adopt: opts.adopt || s.config.adopt_zones, vantageLines: combined.lines, known: await transport.known(loaded.state, domains), sign: signer?.facts() ?? null };
     const adopt = async (committed: typeof loaded.state) => checkPlan(planAdopted(base, committed), checker);
     const committed = mode.committed(loaded.state, now);
     let plan: RunPlan;
@@ -59,7 +61,8 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
     else {
       const decision = decideNetwork(base, combined.observations, probed.controls);
       logDecision(decision, log);
-      plan = planUploads(await checkPlan(planDecided(base, decision, probed), checker), base);
+      const signed = await signPlan(planDecided(base, decision, probed), signer, loaded.state, s.config.dnssec.allow_unsigned);
+      plan = planUploads(await checkPlan(signed, checker), base);
     }
     logPlan(plan, log);
     const finished = await session.finish(plan, mode.committer(store, loaded, now, adopt, transport));

@@ -3,6 +3,7 @@ import Mustache from "mustache";
 import type { Config } from "../config/schema.js";
 import type { ZoneRecord } from "../core/state.js";
 import { sha256 } from "../util/fs.js";
+import { type SignFacts, signReason } from "./dnssec.js";
 
 export const DEFAULT_TEMPLATE_URL = new URL("../../../templates/zone.mustache", import.meta.url);
 
@@ -92,6 +93,8 @@ export interface ZonePlanInput {
   current: ReadonlyMap<string, string | null>;
   /** Zones the bucket holds as last written, served from there (zone_transport s3): a missing local copy is not a change. */
   inBucket?: ReadonlySet<string>;
+  /** DNSSEC on: per zone, its keys and when to sign again; null or absent: off. */
+  sign?: ReadonlyMap<string, SignFacts> | null;
 }
 
 export interface ZonePlan {
@@ -179,7 +182,7 @@ export function planZones(input: ZonePlanInput): ZonePlan[] {
     else if (!prev) reason = "new zone";
     else if (current === null && !input.inBucket?.has(domain)) reason = "zone file missing from named_dir";
     else if (current !== null && prev.file !== undefined && sha256(current) !== prev.file) reason = "zone file differs from the last written (changed outside edgemanage)";
-    else reason = whatChanged(prev, { ...facts, serial: prev.serial });
+    else reason = whatChanged(prev, { ...facts, serial: prev.serial }) ?? signReason(prev, input.sign?.get(domain) ?? null, input.now);
     if (reason === null) {
       plans.push({ ...unchanged, reason: "unchanged" });
       continue;

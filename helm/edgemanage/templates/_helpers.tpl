@@ -80,6 +80,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "edgemanage.dataDir" -}}/var/lib/edgemanage{{- end }}
 {{- define "edgemanage.zonesDir" -}}/var/lib/edgemanage/zones{{- end }}
 {{- define "edgemanage.servingDir" -}}/var/lib/bind/zones{{- end }}
+{{- define "edgemanage.dnssecDir" -}}/etc/edgemanage-dnssec{{- end }}
 
 {{/* The DNS Service as the pods reach it: HOST:PORT. */}}
 {{- define "edgemanage.dnsServer" -}}
@@ -116,6 +117,13 @@ are taken from the file's folder, /etc/edgemanage, where the ConfigMaps are proj
 {{- end }}
 {{- $_ := set $c "dnet_edge_count" $counts }}
 {{- $_ := set $c "zone_transport" (include "edgemanage.zoneTransport" .) }}
+{{- $d := deepCopy (.Values.config.dnssec | default dict) }}
+{{- if .Values.dnssec.existingSecret }}
+{{- $_ := set $d "keys" (include "edgemanage.dnssecDir" .) }}
+{{- else if $d.enabled }}
+{{- fail "config.dnssec.enabled: set dnssec.existingSecret, the Secret of the zones' key pairs (edgemanage dnssec keygen prints the command that makes it)" }}
+{{- end }}
+{{- if $d }}{{ $_ := set $c "dnssec" $d }}{{ end }}
 {{- $s3 := .Values.state.s3 }}
 {{- with .Values.vantage }}
 {{- if .name }}

@@ -63,6 +63,11 @@ containers:
         mountPath: {{ include "edgemanage.dataDir" $ctx }}
       - name: tmp
         mountPath: /tmp
+      {{- if $v.dnssec.existingSecret }}
+      - name: dnssec-keys
+        mountPath: {{ include "edgemanage.dnssecDir" $ctx }}
+        readOnly: true
+      {{- end }}
 volumes:
   # edgemanage.yaml, this network's edge list, include files and canaries, and the test
   # object, laid out as the classic tool expects them.
@@ -101,6 +106,13 @@ volumes:
   - name: data
     emptyDir:
       sizeLimit: 256Mi
+  {{- end }}
+  {{- with $v.dnssec.existingSecret }}
+  # The zones' key pairs: read by dnssec-signzone only, never logged, stored or uploaded.
+  - name: dnssec-keys
+    secret:
+      secretName: {{ . }}
+      defaultMode: 0440
   {{- end }}
   # The lock file; the root file system is read-only.
   - name: tmp

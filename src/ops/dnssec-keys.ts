@@ -1,0 +1,81 @@
+import { execFile } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { OperatorError, errorMessage } from "../util/errors.js";
+import { findOnPath } from "../zone/check.js";
+import { parseKeyFileName } from "../zone/dnssec.js";
+
+const ALGORITHMS: Record<number, string> = { 13: "ECDSAP256SHA256", 15: "ED25519" };
+
+const run = (program: string, args: string[], cwd?: string): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const p = findOnPath(program);
+    if (!p) return reject(new OperatorError(`${program} is not on PATH; install bind9-utils (Debian)`, 2));
+    execFile(p, args, { timeout: 60_000, cwd }, (err, stdout, stderr) => (err ? reject(new OperatorError(`${program}: ${(stderr || err.message).trim()}`, 1)) : resolve(stdout)));
+  });
+
+/** The public key files in the folder, per zone, with whether each is a KSK. */
+function publicKeys(dir: string, algorithm: number): Map<string, { file: string; ksk: boolean }[]> {
+  const out = new Map<string, { file: string; ksk: boolean }[]>();
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw new OperatorError(`dnssec.keys: ${errorMessage(err)}`, 2);
+  }
+  for (const n of names.sort()) {
+    const k = parseKeyFileName(n);
+    if (!k || k.ext !== "key" || k.algorithm !== algorithm) continue;
+    const ksk = /\bDNSKEY\s+257\s/.test(readFileSync(join(dir, n), "utf8"));
+    out.set(k.zone, [...(out.get(k.zone) ?? []), { file: n, ksk }]);
+  }
+  return out;
+}
+
+/**
+ * `edgemanage dnssec keygen`: a KSK and a ZSK for every zone that lacks them, in the keys folder (made
+ * 0700). Returns what was made, and the files, for the Secret the chart mounts.
+ */
+export async function keygen(dir: string, zones: readonly string[], algorithm: number): Promise<{ made: string[]; kept: string[]; files: string[] }> {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const have = publicKeys(dir, algorithm);
+  const made: string[] = [];
+  const kept: string[] = [];
+  for (const zone of zones) {
+    const keys = have.get(zone.toLowerCase()) ?? [];
+    for (const [role, flags] of [["KSK", ["-f", "KSK"]], ["ZSK", []]] as const) {
+      if (keys.some((k) => k.ksk === (role === "KSK"))) {
+        kept.push(`${zone} ${role}`);
+        continue;
+      }
+      const name = (await run("dnssec-keygen", ["-q", "-K", dir, "-a", ALGORITHMS[algorithm]!, ...flags, "--", zone])).trim();
+      made.push(`${name} (${zone} ${role})`);
+    }
+  }
+  return { made, kept, files: readdirSync(dir).filter((n) => parseKeyFileName(n)).sort() };
+}
+
+/** `edgemanage dnssec ds`: the DS records (SHA-256) of every zone's KSKs, for the parent zone. */
+export async function dsRecords(dir: string, zones: readonly string[], algorithm: number): Promise<string[]> {
+  const have = publicKeys(dir, algorithm);
+  const tmp = mkdtempSync(join(tmpdir(), "edgemanage-ds-"));
+  try {
+    const out: string[] = [];
+    for (const zone of zones) {
+      const ksks = (have.get(zone.toLowerCase()) ?? []).filter((k) => k.ksk);
+      if (!ksks.length) throw new OperatorError(`dnssec.keys: no KSK for ${zone} in ${dir}; create it with: edgemanage dnssec keygen`, 2);
+      for (const k of ksks) {
+        const canonical = parseKeyFileName(k.file)!.canonical;
+        copyFileSync(join(dir, k.file), join(tmp, canonical));
+        out.push((await run("dnssec-dsfromkey", ["-2", "--", join(tmp, canonical)])).trim());
+      }
+    }
+    return out;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The Secret key of a key file: a Kubernetes Secret cannot have `+` in a key, `_` stands for it. */
+export const secretKeyOf = (file: string) => file.replaceAll("+", "_");

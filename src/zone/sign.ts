@@ -1,0 +1,126 @@
+import { execFile } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { OperatorError, errorMessage } from "../util/errors.js";
+import { sha256 } from "../util/fs.js";
+import { checkerMessage, findOnPath } from "./check.js";
+import { type KeyFileName, type SignFacts, earliestExpiry, parseKeyFileName, signzoneTime } from "./dnssec.js";
+import { ownershipLine } from "./render.js";
+
+export interface DnssecSettings {
+  /** The keys folder (dnssec.keys, placed). */
+  keys: string;
+  algorithm: number;
+  nsec3: boolean;
+  /** Days. */
+  signatureValidity: number;
+  resignBefore: number;
+}
+
+interface ZoneKeys {
+  files: { path: string; name: KeyFileName }[];
+  facts: SignFacts;
+}
+
+export type Signed = { ok: true; text: string; expires: number } | { ok: false; message: string };
+
+const run = (program: string, args: string[]): Promise<{ ok: boolean; out: string }> =>
+  new Promise((resolve) => execFile(program, args, { timeout: 60_000 }, (err, stdout, stderr) => resolve({ ok: !err, out: `${stdout}\n${stderr}` })));
+
+function tool(name: string): string {
+  const p = findOnPath(name);
+  if (!p) throw new OperatorError(`dnssec.enabled: ${name} is not on PATH; install bind9-utils (Debian), as the image has it`, 2);
+  return p;
+}
+
+/** A zone's key pairs in the folder: each .key with its .private, at least one KSK and one ZSK of the algorithm. */
+function keysOf(dir: string, names: readonly string[], zone: string, algorithm: number, dnet: string): ZoneKeys {
+  const mine = names.map((n) => ({ n, k: parseKeyFileName(n) })).filter((x) => x.k && x.k.zone === zone && x.k.algorithm === algorithm);
+  const publics = mine.filter((x) => x.k!.ext === "key");
+  const fix = `create them with: edgemanage dnssec keygen -A ${dnet}`;
+  const files: ZoneKeys["files"] = [];
+  let ksk = 0;
+  let zsk = 0;
+  for (const p of publics) {
+    const priv = mine.find((x) => x.k!.ext === "private" && x.k!.id === p.k!.id);
+    if (!priv) throw new OperatorError(`dnssec.keys: ${join(dir, p.n)} has no private key beside it (${p.k!.canonical.replace(/key$/, "private")}); restore it, or remove the key`, 2);
+    let pub: string;
+    try {
+      pub = readFileSync(join(dir, p.n), "utf8");
+      readFileSync(join(dir, priv.n));
+    } catch (err) {
+      throw new OperatorError(`dnssec.keys: ${errorMessage(err)}; the run's user must be able to read the key files`, 2);
+    }
+    if (/\bDNSKEY\s+257\s/.test(pub)) ksk++;
+    else zsk++;
+    files.push({ path: join(dir, p.n), name: p.k! }, { path: join(dir, priv.n), name: priv.k! });
+  }
+  if (!ksk || !zsk) throw new OperatorError(`dnssec.keys: ${dir} has ${ksk ? "no zone-signing key (ZSK)" : "no key-signing key (KSK)"} of algorithm ${algorithm} for zone ${zone}; ${fix}`, 2);
+  const fingerprint = sha256(files.filter((f) => f.name.ext === "key").sort((a, b) => (a.path < b.path ? -1 : 1)).map((f) => readFileSync(f.path, "utf8")).join("\n"));
+  return { files, facts: { keys: fingerprint, resignBefore: 0 } };
+}
+
+/**
+ * Signs zones with BIND's own dnssec-signzone, in the run, once: every replica then serves the same
+ * signed bytes. Private keys are only ever read by dnssec-signzone, from a private temporary folder.
+ */
+export class ZoneSigner {
+  private readonly signzone = tool("dnssec-signzone");
+  private readonly verify = tool("dnssec-verify");
+
+  private constructor(
+    private readonly d: DnssecSettings,
+    private readonly keys: Map<string, ZoneKeys>,
+  ) {}
+
+  /** Reads and checks every zone's keys: a missing or unreadable key refuses the run (exit 2), naming it. */
+  static open(d: DnssecSettings, zones: readonly string[], dnet: string): ZoneSigner {
+    let names: string[];
+    try {
+      names = readdirSync(d.keys);
+    } catch (err) {
+      throw new OperatorError(`dnssec.keys: cannot read the folder (${errorMessage(err)}); create it with: edgemanage dnssec keygen -A ${dnet}`, 2);
+    }
+    const keys = new Map(zones.map((z) => [z, keysOf(d.keys, names, z.toLowerCase(), d.algorithm, dnet)] as const));
+    for (const k of keys.values()) k.facts.resignBefore = d.resignBefore;
+    return new ZoneSigner(d, keys);
+  }
+
+  /** Per zone, what the plan needs to know to decide whether to sign again. */
+  facts(): Map<string, SignFacts> {
+    return new Map([...this.keys].map(([z, k]) => [z, k.facts]));
+  }
+
+  fingerprint(zone: string): string {
+    return this.keys.get(zone)!.facts.keys;
+  }
+
+  /**
+   * Signs one rendered zone (its serial kept), then verifies it; the ownership line stays first.
+   * Signatures are valid from an hour ago by the machine's clock, never the run's injected one:
+   * resolvers check them against real time.
+   */
+  async sign(zone: string, text: string, dnet: string): Promise<Signed> {
+    const now = Date.now() / 1000;
+    const dir = mkdtempSync(join(tmpdir(), "edgemanage-sign-"));
+    try {
+      for (const f of this.keys.get(zone)!.files) copyFileSync(f.path, join(dir, f.name.canonical));
+      const input = join(dir, "zone.in");
+      const output = join(dir, "zone.signed");
+      writeFileSync(input, text);
+      const args = ["-q", "-K", dir, "-o", zone, "-N", "keep", "-S", "-s", signzoneTime(now - 3600), "-e", signzoneTime(now + this.d.signatureValidity * 86_400), ...(this.d.nsec3 ? ["-3", "-", "-H", "0"] : []), "-f", output, "--", input];
+      const signed = await run(this.signzone, args);
+      if (!signed.ok) return { ok: false, message: `dnssec-signzone: ${checkerMessage(signed.out, input)}` };
+      const verified = await run(this.verify, ["-q", "-o", zone, "--", output]);
+      if (!verified.ok) return { ok: false, message: `dnssec-verify: ${checkerMessage(verified.out, output)}` };
+      // dnssec-signzone's header comments carry the signing time: the ownership line takes their place.
+      const body = readFileSync(output, "utf8").replace(/^(;[^\n]*\n)+/, "");
+      const expires = earliestExpiry(body);
+      if (expires === null) return { ok: false, message: "dnssec-signzone wrote no signature" };
+      return { ok: true, text: `${ownershipLine(dnet)}${body}`, expires };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
