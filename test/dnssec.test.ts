@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
+import { checkDnssec } from "../src/ops/dnssec-check.js";
 import { earliestExpiry, parseKeyFileName, signReason, signzoneTime } from "../src/zone/dnssec.js";
 import { EdgeSim, loopbackAddresses } from "./support/edge-sim.js";
 import { Fixture, TEST_OBJECT } from "./support/fixture.js";
@@ -40,6 +41,26 @@ describe("DNSSEC facts (pure)", () => {
   }
 });
 
+describe("check dnssec (pure)", () => {
+  const now = 1_800_000_000;
+  const t = { warning: 4, critical: 2 };
+  const cases: [string, Record<string, { expires: number | null; validated: boolean; detail: string }>, number, RegExp][] = [
+    ["validates, 10 days left: OK", { "a.org": { expires: now + 10 * DAY, validated: true, detail: "" } }, 0, /all 1 zone\(s\) validate/],
+    ["3 days left: WARNING", { "a.org": { expires: now + 3 * DAY, validated: true, detail: "" } }, 1, /a\.org: signatures expire in 3 days/],
+    ["1.5 days left: CRITICAL", { "a.org": { expires: now + 1.5 * DAY, validated: true, detail: "" } }, 2, /expire in 1\.5 days/],
+    ["does not validate: CRITICAL", { "a.org": { expires: now + 10 * DAY, validated: false, detail: "resolution failed: broken trust chain" } }, 2, /a\.org: does not validate \(resolution failed: broken trust chain\)/],
+    ["served unsigned: CRITICAL", { "a.org": { expires: null, validated: false, detail: "no signature" } }, 2, /served without signatures/],
+  ];
+  for (const [name, answers, status, summary] of cases) {
+    test(name, () => {
+      const r = checkDnssec(new Map(Object.entries(answers)), now, t);
+      assert.equal(r.status, status);
+      assert.match(r.summary, summary);
+    });
+  }
+  test("no signed zone: UNKNOWN", () => assert.equal(checkDnssec(new Map(), now, t).status, 3));
+});
+
 describe("DNSSEC end to end: keys made, zones signed in the run, served by named, validated by delv", () => {
   const edges = loopbackAddresses(2, 2300);
   let sim: EdgeSim;
@@ -67,7 +88,7 @@ describe("DNSSEC end to end: keys made, zones signed in the run, served by named
     for (const [t, p] of [["dnssec-signzone", "bind9-utils"], ["dnssec-keygen", "bind9-utils"], ["delv", "bind9-dnsutils"], ["named", "bind9"]] as const) requireTool(t, p);
     sim = await EdgeSim.start({ addresses: edges, body: TEST_OBJECT });
     fx = new Fixture({ edges, port: sim.port, zones: { "example.com": "mail\tIN\tA\t192.0.2.25\n", "example.org": "" } });
-    fx.writeConfig({ dnssec: { enabled: true, keys: "keys" } });
+    fx.writeConfig({ dnssec: { enabled: true, keys: "keys" }, metrics: { textfile: "metrics.prom" } });
   });
   after(async () => {
     await named?.stop();
@@ -113,6 +134,15 @@ describe("DNSSEC end to end: keys made, zones signed in the run, served by named
       assert.match(out, /; fully validated/, out);
       assert.match(out, new RegExp(`^${z.replace(".", "\\.")}\\.\\s+\\d+\\s+IN\\s+A\\s+127\\.`, "m"));
     }
+    const until = fx.state().zones["example.com"]!.signedUntil!;
+    assert.match(readFileSync(fx.path("metrics.prom"), "utf8"), new RegExp(`^edgemanage_dnssec_signature_expiry_seconds\\{zone="example\\.com",dnet="testnet"\\} ${until}$`, "m"));
+    // The Nagios check against what named serves: OK with the defaults, CRITICAL when 14 days is too close.
+    const ok = await runCli(["check", "dnssec", "-A", fx.dnet, "--config", fx.configPath, "--server", `127.0.0.1:${named.port}`]);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /^EDGEMANAGE DNSSEC OK - testnet: all 2 zone\(s\) validate, signatures good for more than 4 days \| 'example\.com_days'=1[34](\.\d)?;4;2;;/);
+    const tight = await runCli(["check", "dnssec", "-A", fx.dnet, "--config", fx.configPath, "--server", `127.0.0.1:${named.port}`, "-w", "20", "-c", "15"]);
+    assert.equal(tight.code, 2);
+    assert.match(tight.stdout, /^EDGEMANAGE DNSSEC CRITICAL - testnet: example\.com: signatures expire in 1[34](\.\d)? days/);
   });
 
   test("a run that changes nothing does not sign again", async () => {
@@ -164,7 +194,7 @@ describe("DNSSEC end to end: keys made, zones signed in the run, served by named
     assert.equal(r.code, 1);
     assert.match(r.stdout, /zone example\.org refused: the zone was signed before: published unsigned, it fails validation/);
     assert.equal(fx.zone("example.org"), before);
-    fx.writeConfig({ dnssec: { enabled: true, keys: "keys" } });
+    fx.writeConfig({ dnssec: { enabled: true, keys: "keys" }, metrics: { textfile: "metrics.prom" } });
   });
 
   test("a zone whose signatures are old enough is signed again by a run that changed nothing else", async () => {

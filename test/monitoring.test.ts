@@ -26,7 +26,7 @@ describe("monitoring: alert rules, dashboard, the chart's monitoring objects", (
     requireTool("promtool", "prometheus");
     const check = await run("promtool", ["check", "rules", RULES]);
     assert.equal(check.code, 0, check.stdout + check.stderr);
-    assert.match(check.stdout, /SUCCESS: 9 rules found/);
+    assert.match(check.stdout, /SUCCESS: 10 rules found/);
     const t = await run("promtool", ["test", "rules", join(ROOT, "test/monitoring/rules.test.yml")]);
     assert.equal(t.code, 0, t.stdout + t.stderr);
     assert.match(t.stdout, /SUCCESS/);
@@ -36,7 +36,7 @@ describe("monitoring: alert rules, dashboard, the chart's monitoring objects", (
     const emitted = await emittedNames();
     const rules = yaml.load(readFileSync(RULES, "utf8")) as { groups: { rules: { alert: string; expr: string }[] }[] };
     const alerts = rules.groups.flatMap((g) => g.rules);
-    assert.deepEqual(alerts.map((r) => r.alert).sort(), ["EdgemanageCanariesDisabled", "EdgemanageLiveLatencyHigh", "EdgemanageLiveSetBelowWanted", "EdgemanageRotationStorm", "EdgemanageRunsFailing", "EdgemanageRunsStale", "EdgemanageStateNotSaved", "EdgemanageVerificationFailures", "EdgemanageZoneNotServed"]);
+    assert.deepEqual(alerts.map((r) => r.alert).sort(), ["EdgemanageCanariesDisabled", "EdgemanageDnssecSignaturesExpiring", "EdgemanageLiveLatencyHigh", "EdgemanageLiveSetBelowWanted", "EdgemanageRotationStorm", "EdgemanageRunsFailing", "EdgemanageRunsStale", "EdgemanageStateNotSaved", "EdgemanageVerificationFailures", "EdgemanageZoneNotServed"]);
     for (const r of alerts) for (const n of metricNames(r.expr)) assert.ok(emitted.has(n), `${r.alert}: ${n} is not emitted`);
     const dash = JSON.parse(readFileSync(DASHBOARD, "utf8")) as { title: string; panels: Panel[] };
     assert.equal(dash.title, "edgemanage");

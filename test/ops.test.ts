@@ -78,7 +78,7 @@ describe("query: rows, filters and formats", () => {
 
 describe("checks: Nagios semantics", () => {
   const t = (w: number, c: number) => ({ warning: w, critical: c });
-  const cases: [string, Exclude<CheckName, "served">, NetworkState, { warning: number; critical: number }, boolean, 0 | 1 | 2 | 3, RegExp][] = [
+  const cases: [string, Exclude<CheckName, "served" | "dnssec">, NetworkState, { warning: number; critical: number }, boolean, 0 | 1 | 2 | 3, RegExp][] = [
     ["integrity OK", "integrity", { ...sampleState(), verificationFailures: [] }, DEFAULT_THRESHOLDS.integrity, false, 0, /INTEGRITY OK - net: every edge served the right test object .*\| 'verification_failures'=0;1;3;0;$/],
     ["integrity WARNING", "integrity", sampleState(), DEFAULT_THRESHOLDS.integrity, false, 1, /INTEGRITY WARNING - net: 1 edge\(s\) served a wrong test object in the last run: 192\.0\.2\.4/],
     ["integrity CRITICAL", "integrity", sampleState(), t(1, 1), false, 2, /INTEGRITY CRITICAL/],

@@ -1,15 +1,18 @@
 import { parseArgs } from "node:util";
-import { DEFAULT_CONFIG_PATH, loadSettings } from "../config/load.js";
+import { DEFAULT_CONFIG_PATH, type NetworkSettings, loadSettings } from "../config/load.js";
 import type { NetworkState } from "../core/state.js";
 import { servedSerials } from "../dns/soa.js";
 import { parseServer } from "../util/server.js";
 import { CHECKS, type CheckName, type CheckResult, DEFAULT_THRESHOLDS, type Thresholds, formatCheck, runCheck } from "../ops/checks.js";
 import { checkServed } from "../ops/served.js";
+import { checkDnssec } from "../ops/dnssec-check.js";
+import { trustAnchor } from "../ops/dnssec-keys.js";
+import { servedDnssec } from "../dns/dnssec-query.js";
 import { readState } from "../ops/read-state.js";
 import { errorMessage } from "../util/errors.js";
 import { toolLogger } from "../util/log.js";
 
-export const CHECK_USAGE = `usage: edgemanage check integrity|latency|rotation|freshness|served -A DNET [--config CONFIG]
+export const CHECK_USAGE = `usage: edgemanage check integrity|latency|rotation|freshness|served|dnssec -A DNET [--config CONFIG]
                         [-w WARNING] [-c CRITICAL] [--all] [--server HOST[:PORT]] [-v]
 
 Nagios checks of network DNET from its state (file or S3): one status line, then perfdata; exit 0 OK,
@@ -22,6 +25,8 @@ configuration is --config (default ${DEFAULT_CONFIG_PATH}).
   freshness   seconds since the last completed run                     (default -w 180 -c 600)
   served      seconds a DNS server has not served the zone serial written (default -w 30 -c 300);
               --server HOST[:PORT]: the server asked (default $EDGEMANAGE_DNS_SERVER, else 127.0.0.1:53)
+  dnssec      days before the served signatures expire; CRITICAL also when a zone does not validate
+              with its own KSK as the trust anchor (delv)              (default -w 4 -c 2); --server as above
 `;
 
 const DEFAULT_DNS_SERVER = "127.0.0.1:53";
@@ -31,6 +36,16 @@ async function checkServedNow(state: NetworkState, server: string, t: Thresholds
   const where = parseServer(server);
   if (!where) throw new Error(`--server: '${server}' is not HOST[:PORT]`);
   return checkServed(state, await servedSerials(where, Object.keys(state.zones)), Date.now() / 1000, t);
+}
+
+/** Asks the server for every zone the state records signed, validating each against its own KSK. */
+async function checkDnssecNow(s: NetworkSettings, state: NetworkState, server: string, t: Thresholds): Promise<CheckResult> {
+  const where = parseServer(server);
+  if (!where) throw new Error(`--server: '${server}' is not HOST[:PORT]`);
+  if (!s.dnssecKeys) throw new Error(`${s.configPath}: dnssec.keys is not set: the check validates with the zones' KSKs`);
+  const signed = Object.keys(state.zones).filter((z) => state.zones[z]!.signedUntil !== undefined).sort();
+  const anchors = new Map(signed.map((z) => [z, trustAnchor(s.dnssecKeys!, z, s.config.dnssec.algorithm)]));
+  return checkDnssec(await servedDnssec(where, anchors), Date.now() / 1000, t);
 }
 
 /** Every failure is UNKNOWN with its reason, on one line: a check never prints a stack trace. */
@@ -63,7 +78,8 @@ export async function check(argv: string[]): Promise<number> {
     const t = { warning: threshold("-w", values.warning, d.warning), critical: threshold("-c", values.critical, d.critical) };
     const settings = loadSettings(values.config, values.dnet);
     const { state } = await readState(settings, toolLogger(values.verbose));
-    const r = name === "served" ? await checkServedNow(state, values.server ?? process.env.EDGEMANAGE_DNS_SERVER ?? DEFAULT_DNS_SERVER, t) : runCheck(name, state, Date.now() / 1000, t, values.all);
+    const server = values.server ?? process.env.EDGEMANAGE_DNS_SERVER ?? DEFAULT_DNS_SERVER;
+    const r = name === "served" ? await checkServedNow(state, server, t) : name === "dnssec" ? await checkDnssecNow(settings, state, server, t) : runCheck(name, state, Date.now() / 1000, t, values.all);
     process.stdout.write(formatCheck(name, settings.dnet, r));
     return r.status;
   } catch (err) {

@@ -68,6 +68,10 @@ export function buildRegistry(report: RunReport, end: RunEnd): Registry {
     const written = gauge("edgemanage_zone_written_serial", "SOA serial of the zone file as last written.", ["zone"]);
     for (const [zone, serial] of report.writtenSerials) written.set({ zone }, serial);
   }
+  if (report.signedUntil?.size) {
+    const expiry = gauge("edgemanage_dnssec_signature_expiry_seconds", "DNSSEC: when the earliest signature of the zone file on disk expires (Unix time).", ["zone"]);
+    for (const [zone, t] of report.signedUntil) expiry.set({ zone }, t);
+  }
   if (report.served) {
     const served = gauge("edgemanage_zone_served_serial", "SOA serial metrics.dns_server answers for the zone (absent while it does not answer).", ["zone"]);
     const errors = gauge("edgemanage_zone_served_error", "1 when metrics.dns_server gave no SOA for the zone.", ["zone"]);

@@ -19,6 +19,8 @@ export interface RunReport {
   stateSave: SaveOutcome;
   /** Each zone's serial as last written (the file bind should serve), and as a DNS server serves it (metrics.dns_server). */
   writtenSerials?: ReadonlyMap<string, number>;
+  /** DNSSEC: per zone on disk, when its earliest signature expires (epoch seconds). */
+  signedUntil?: ReadonlyMap<string, number>;
   served?: ReadonlyMap<string, Served>;
   /** Several vantage points: how many were fresh, and whose decision this run adopted (null: its own). */
   vantage?: { fresh: number; peers: number; adoptedFrom: string | null };

@@ -5,7 +5,7 @@ import { type NetworkState, emptySeries } from "../core/state.js";
  * Nagios checks over a network's state, as the classic check scripts did. Pure: the state and `now`
  * in, a status line out. Exit codes are Nagios': 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
  */
-export const CHECKS = ["integrity", "latency", "rotation", "freshness", "served"] as const;
+export const CHECKS = ["integrity", "latency", "rotation", "freshness", "served", "dnssec"] as const;
 export type CheckName = (typeof CHECKS)[number];
 
 export const STATUS = ["OK", "WARNING", "CRITICAL", "UNKNOWN"] as const;
@@ -30,6 +30,7 @@ export const DEFAULT_THRESHOLDS: Record<CheckName, Thresholds> = {
   rotation: { warning: 3, critical: 6 },
   freshness: { warning: 180, critical: 600 },
   served: { warning: 30, critical: 300 },
+  dnssec: { warning: 4, critical: 2 },
 };
 
 const level = (value: number, t: Thresholds): Status => (value >= t.critical ? 2 : value >= t.warning ? 1 : 0);
@@ -71,8 +72,8 @@ export function checkFreshness(state: NetworkState, now: number, t: Thresholds):
   return { status: level(age, t), summary: `last completed run ${age}s ago (${new Date(state.lastRun * 1000).toISOString()})`, perfdata: [perf("age", age, "s", t)] };
 }
 
-/** The checks that need nothing but the state (`served` also asks a DNS server: ops/served.ts). */
-export function runCheck(name: Exclude<CheckName, "served">, state: NetworkState, now: number, t: Thresholds, all = false): CheckResult {
+/** The checks that need nothing but the state (`served` and `dnssec` also ask a DNS server: ops/served.ts, ops/dnssec-check.ts). */
+export function runCheck(name: Exclude<CheckName, "served" | "dnssec">, state: NetworkState, now: number, t: Thresholds, all = false): CheckResult {
   switch (name) {
     case "integrity":
       return checkIntegrity(state, t);

@@ -79,3 +79,14 @@ export async function dsRecords(dir: string, zones: readonly string[], algorithm
 
 /** The Secret key of a key file: a Kubernetes Secret cannot have `+` in a key, `_` stands for it. */
 export const secretKeyOf = (file: string) => file.replaceAll("+", "_");
+
+/** delv's trust anchor for a zone: its KSKs from the keys folder (`trust-anchors { … static-key … }`). */
+export function trustAnchor(dir: string, zone: string, algorithm: number): string {
+  const keys = (publicKeys(dir, algorithm).get(zone.toLowerCase()) ?? []).filter((k) => k.ksk);
+  if (!keys.length) throw new OperatorError(`dnssec.keys: no KSK for ${zone} in ${dir}`, 2);
+  const lines = keys.map((k) => {
+    const m = /\bDNSKEY\s+257\s+3\s+(\d+)\s+(.+)$/m.exec(readFileSync(join(dir, k.file), "utf8"))!;
+    return `  "${zone}." static-key 257 3 ${m[1]} "${m[2]!.replace(/\s+/g, "")}";`;
+  });
+  return `trust-anchors {\n${lines.join("\n")}\n};\n`;
+}

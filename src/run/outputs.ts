@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { NetworkSettings } from "../config/load.js";
-import type { NetworkState } from "../core/state.js";
+import type { NetworkState, ZoneRecord } from "../core/state.js";
 import { errorMessage } from "../util/errors.js";
 import { readIfExists, sha256, writeFileAtomic } from "../util/fs.js";
 import { stampText } from "../zone/manifest.js";
@@ -11,19 +11,21 @@ import type { RunPlan } from "./plan.js";
 export const zoneFile = (s: NetworkSettings, domain: string) => join(s.namedDir, `${domain}.zone`);
 
 /**
- * The serial of each zone file as it is on disk once the plan is carried out: the new serial where it
+ * The record of each zone file as it is on disk once the plan is carried out: the new record where it
  * was written, the recorded one where nothing changed, the last saved one where a write was refused or
  * failed (the previous file stays).
  */
-export function serialsOnDisk(plan: RunPlan, written: readonly string[]): Map<string, number> {
-  const out = new Map<string, number>();
+export function recordsOnDisk(plan: RunPlan, written: readonly string[]): Map<string, ZoneRecord> {
+  const out = new Map<string, ZoneRecord>();
   for (const z of plan.zones) {
-    const serial = written.includes(z.domain) || (!z.write && z.refused === undefined) ? z.record.serial : plan.state?.zones[z.domain]?.serial;
-    if (serial) out.set(z.domain, serial);
+    const r = written.includes(z.domain) || (!z.write && z.refused === undefined) ? z.record : plan.state?.zones[z.domain];
+    if (r?.serial) out.set(z.domain, r);
   }
   return out;
 }
 
+/** Each zone file's serial on disk once the plan is carried out. */
+export const serialsOnDisk = (plan: RunPlan, written: readonly string[]): Map<string, number> => new Map([...recordsOnDisk(plan, written)].map(([d, r]) => [d, r.serial]));
 
 export interface Written {
   /** Domains whose zone files were written. */

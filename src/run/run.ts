@@ -6,7 +6,7 @@ import { zoneCheckerFor } from "../zone/check.js";
 import { type PlanBase, type RunPlan, checkPlan, decideNetwork, planAdopted, planDecided, planUploads } from "./plan.js";
 import { loadState, probeNetwork, readCurrentOutputs, readInputs } from "./gather.js";
 import { modeFor } from "./mode.js";
-import { serialsOnDisk } from "./outputs.js";
+import { recordsOnDisk } from "./outputs.js";
 import { logDecision, logPlan } from "./report.js";
 import { type Finished, sessionFor } from "./session.js";
 import { signPlan, signerFor } from "./sign.js";
@@ -72,6 +72,12 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
   }
 }
 
+/** The serial of every zone file as it is on disk after the run, and the expiry of its signatures. */
+function onDisk(plan: RunPlan, written: readonly string[]): Pick<RunReport, "writtenSerials" | "signedUntil"> {
+  const records = [...recordsOnDisk(plan, written)];
+  return { writtenSerials: new Map(records.map(([d, r]) => [d, r.serial])), signedUntil: new Map(records.flatMap(([d, r]) => (r.signedUntil === undefined ? [] : [[d, r.signedUntil] as const]))) };
+}
+
 /** The run's exit code and report, from the plan and what was applied. */
 function resultOf(s: NetworkSettings, plan: RunPlan, f: Finished, probe: Pick<RunReport, "observations" | "vantage">): RunResult {
   const applied = f.applied;
@@ -80,6 +86,6 @@ function resultOf(s: NetworkSettings, plan: RunPlan, f: Finished, probe: Pick<Ru
   const failed = refused || (applied !== null && (applied.errors.length > 0 || applied.failure !== null)) || f.verifyErrors.length > 0;
   const vantage = probe.vantage && { ...probe.vantage, adoptedFrom: done.adoptedFrom };
   const written = applied?.written ?? [];
-  const report: RunReport = { dnet: s.dnet, wanted: s.edgeCount, observations: probe.observations, decision: plan.decision ?? undefined, zones: done.zones, written, writtenSerials: serialsOnDisk(done, written), stateSave: applied?.stateSave ?? "not_attempted", vantage };
+  const report: RunReport = { dnet: s.dnet, wanted: s.edgeCount, observations: probe.observations, decision: plan.decision ?? undefined, zones: done.zones, written, ...onDisk(done, written), stateSave: applied?.stateSave ?? "not_attempted", vantage };
   return { exitCode: failed ? 1 : 0, report, failure: applied?.failure ?? null };
 }

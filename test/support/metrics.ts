@@ -30,6 +30,7 @@ export async function emittedNames(): Promise<Set<string>> {
   report.zones = [];
   report.writtenSerials = new Map([["example.com", 1]]);
   report.served = new Map([["example.com", { serial: 1 }]]);
+  report.signedUntil = new Map([["example.com", NOW + 86_400]]);
   return new Set(families(await buildRegistry(report, { now: NOW, durationSeconds: 1, exitCode: 0 }).metrics()).keys());
 }
 
