@@ -17,9 +17,10 @@ RUN npx tsc -p tsconfig.build.json \
 FROM ${BASE_IMAGE}
 ENV NODE_ENV=production
 # named-checkzone (Debian's bind9-utils): every rendered zone is checked before it is written
-# (zone_check: auto), so a zone bind would refuse is never published.
+# (zone_check: auto), so a zone bind would refuse is never published; dnssec-signzone and
+# dnssec-verify sign and check zones (dnssec.enabled). delv and dig (bind9-dnsutils): check dnssec.
 RUN apt-get update -qq \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bind9-utils >/dev/null \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bind9-utils bind9-dnsutils >/dev/null \
  && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 WORKDIR /app
 COPY --from=build /src/node_modules ./node_modules

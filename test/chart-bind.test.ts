@@ -179,3 +179,21 @@ describe("chart: every rendered named.conf passes named-checkconf", () => {
     });
   }
 });
+
+describe("chart: DNSSEC keys", () => {
+  test("the Secret of key pairs is mounted read-only in the CronJob pods only, and the configuration points at it", async () => {
+    const objs = await template([{ ...s3, config: { dnssec: { enabled: true } }, dnssec: { existingSecret: "edgemanage-dnssec-mynet" } }]);
+    for (const cj of byKind(objs, "CronJob")) {
+      const p = podOf(cj);
+      assert.equal(p.volumes.find((v) => v.name === "dnssec-keys")!.secret!.secretName, "edgemanage-dnssec-mynet");
+      assert.deepEqual(p.containers[0]!.volumeMounts!.find((m) => m.name === "dnssec-keys"), { name: "dnssec-keys", mountPath: "/etc/edgemanage-dnssec", readOnly: true });
+    }
+    assert.ok(!podOf(named(objs, "Deployment", "em-edgemanage-bind")).volumes.some((v) => v.name === "dnssec-keys"), "bind pods never see the keys");
+    const { config } = parseConfig(data(named(objs, "ConfigMap", "em-edgemanage-config"))["edgemanage.yaml"]!, "edgemanage.yaml");
+    assert.equal(config.dnssec.enabled, true);
+    assert.equal(config.dnssec.keys, "/etc/edgemanage-dnssec");
+    const r = await rendered({ ...s3, config: { dnssec: { enabled: true } } });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /config\.dnssec\.enabled: set dnssec\.existingSecret/);
+  });
+});

@@ -77,10 +77,10 @@ describe("container image", { timeout: 1_200_000 }, () => {
     assert.match(r.stdout, /usage: edgemanage -A DNET/);
   });
 
-  test("named-checkzone is in the image, for zone_check", async () => {
-    const r = await buildah("run", "--isolation", "chroot", ctr, "--", "sh", "-c", "command -v named-checkzone && named-checkzone -v");
+  test("named-checkzone, dnssec-signzone, dnssec-verify and delv are in the image (zone_check, dnssec, check dnssec)", async () => {
+    const r = await buildah("run", "--isolation", "chroot", ctr, "--", "sh", "-c", "command -v named-checkzone dnssec-signzone dnssec-verify dnssec-keygen delv && named-checkzone -v");
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /^\/usr\/bin\/named-checkzone\n9\./);
+    assert.match(r.stdout, /^\/usr\/bin\/named-checkzone\n\/usr\/bin\/dnssec-signzone\n\/usr\/bin\/dnssec-verify\n\/usr\/bin\/dnssec-keygen\n\/usr\/bin\/delv\n9\./);
   });
 
   describe("against loopback edges and s3rver", () => {

@@ -67,6 +67,11 @@ describe("zone_transport settings", () => {
       assert.equal(s.s3?.bucketServes ?? false, scratch);
     });
   }
+  test("several vantage points with DNSSEC need zone_transport s3: only the deciding vantage signs", () => {
+    const v = "state: {backend: s3, bucket: bkt}\nvantage: {name: a, peers: [a, b]}\ndnssec: {enabled: true, keys: k}\n";
+    assert.throws(() => settings(v), (e: unknown) => e instanceof OperatorError && /zone_transport: several vantage points with DNSSEC: set zone_transport: s3/.test(e.message));
+    assert.equal(settings(`${v}zone_transport: s3\n`).s3!.bucketServes, true);
+  });
   test("s3 or both without the S3 state is refused, naming the key and the fix", () => {
     assert.throws(() => settings("zone_transport: s3\n"), (e: unknown) => e instanceof OperatorError && /zone_transport: s3 uploads zones to the state bucket: set state.backend: s3, or zone_transport: volume/.test(e.message));
   });
