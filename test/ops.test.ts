@@ -79,9 +79,9 @@ describe("query: rows, filters and formats", () => {
 describe("checks: Nagios semantics", () => {
   const t = (w: number, c: number) => ({ warning: w, critical: c });
   const cases: [string, Exclude<CheckName, "served" | "dnssec">, NetworkState, { warning: number; critical: number }, boolean, 0 | 1 | 2 | 3, RegExp][] = [
-    ["integrity OK", "integrity", { ...sampleState(), verificationFailures: [] }, DEFAULT_THRESHOLDS.integrity, false, 0, /INTEGRITY OK - net: every edge served the right test object .*\| 'verification_failures'=0;1;3;0;$/],
-    ["integrity WARNING", "integrity", sampleState(), DEFAULT_THRESHOLDS.integrity, false, 1, /INTEGRITY WARNING - net: 1 edge\(s\) served a wrong test object in the last run: 192\.0\.2\.4/],
-    ["integrity CRITICAL", "integrity", sampleState(), t(1, 1), false, 2, /INTEGRITY CRITICAL/],
+    ["integrity OK", "integrity", { ...sampleState(), verificationFailures: [] }, DEFAULT_THRESHOLDS.integrity, false, 0, /INTEGRITY OK - net: every edge served the right test object .*\| 'verification_failures'=0;1;1;0;$/],
+    ["integrity CRITICAL on any failure (an edge serving the wrong object may be compromised)", "integrity", sampleState(), DEFAULT_THRESHOLDS.integrity, false, 2, /INTEGRITY CRITICAL - net: 1 edge\(s\) served a wrong test object in the last run: 192\.0\.2\.4/],
+    ["integrity WARNING with -w 1 -c 3", "integrity", sampleState(), t(1, 3), false, 1, /INTEGRITY WARNING/],
     ["latency OK: live edges' window means 0.2 and 2 → 1.1", "latency", sampleState(), t(1.5, 3), false, 0, /LATENCY OK - net: mean fetch time of the 2 live edges: 1\.1s .*\| 'mean'=1\.1s;1\.5;3;0; '192\.0\.2\.1'=0\.2s;;;0; '192\.0\.2\.2'=2s;;;0;$/],
     ["latency WARNING", "latency", sampleState(), DEFAULT_THRESHOLDS.latency, false, 1, /LATENCY WARNING/],
     ["latency --all counts the failing edge", "latency", sampleState(), t(3, 4), true, 1, /LATENCY WARNING - net: mean fetch time of all 4 edges: 3\.15s/],
@@ -154,7 +154,7 @@ describe("query and check against states written by real runs", () => {
 
   test("after two runs: each check", async () => {
     const integrity = await cli("check", "integrity");
-    assert.equal(integrity.code, 1, integrity.stdout);
+    assert.equal(integrity.code, 2, integrity.stdout);
     assert.match(integrity.stdout, new RegExp(`served a wrong test object in the last run: ${e3.replaceAll(".", "\\.")}`));
     const latency = await cli("check", "latency", "-w", "0.5", "-c", "1");
     assert.equal(latency.code, 0, latency.stdout);

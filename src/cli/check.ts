@@ -19,7 +19,7 @@ Nagios checks of network DNET from its state (file or S3): one status line, then
 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Note: -c is the critical threshold here, as Nagios has it; the
 configuration is --config (default ${DEFAULT_CONFIG_PATH}).
 
-  integrity   edges that served a wrong test object in the last run   (default -w 1 -c 3)
+  integrity   edges that served a wrong test object in the last run   (default -w 1 -c 1: any is CRITICAL)
   latency     mean fetch time of the live edges (--all: every edge), s (default -w 1 -c 2)
   rotation    live-set changes in the last hour                        (default -w 3 -c 6)
   freshness   seconds since the last completed run                     (default -w 180 -c 600)

@@ -1,5 +1,5 @@
 import { OperatorError, errorMessage } from "../util/errors.js";
-import { USAGE, VERSION } from "./usage.js";
+import { CLASSIC_TOOLS, type ClassicTool, USAGE, VERSION } from "./usage.js";
 
 /** Each command is loaded only when asked for: `--help` and `--version` load no adapter at all. */
 const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<number>; usage: string }>> = {
@@ -33,9 +33,11 @@ const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<
  * The command line, in-process: the exit code is returned, never `process.exit`. Operator errors are
  * one line on stderr; anything else is one line too, never a stack trace.
  */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], name = "edgemanage"): Promise<number> {
   let usage = "";
   try {
+    // Run as a classic tool (a link named edge_query, check_edgemanage_latency, …): its own command line.
+    if ((CLASSIC_TOOLS as readonly string[]).includes(name)) return await (await import("./classic.js")).classic(name as ClassicTool, argv);
     const load = COMMANDS[argv[0] ?? ""];
     if (load) {
       const c = await load();
@@ -50,15 +52,15 @@ export async function main(argv: string[]): Promise<number> {
     return await m.runMain(argv);
   } catch (err) {
     if (err instanceof OperatorError) {
-      process.stderr.write(`edgemanage: ${err.message}\n`);
+      process.stderr.write(`${name}: ${err.message}\n`);
       return err.exitCode;
     }
     const code = (err as { code?: string }).code;
     if (code?.startsWith("ERR_PARSE_ARGS")) {
-      process.stderr.write(`edgemanage: ${(err as Error).message.split("\n")[0]}\n${usage}`);
+      process.stderr.write(`${name}: ${(err as Error).message.split("\n")[0]}\n${usage}`);
       return 2;
     }
-    process.stderr.write(`edgemanage: ${errorMessage(err).split("\n")[0]}\n`);
+    process.stderr.write(`${name}: ${errorMessage(err).split("\n")[0]}\n`);
     return 1;
   }
 }

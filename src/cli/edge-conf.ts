@@ -1,14 +1,14 @@
 import { parseArgs } from "node:util";
 import { COMMON_OPTIONS } from "./options.js";
-import { loadSettings } from "../config/load.js";
+import { type NetworkSettings, loadSettings } from "../config/load.js";
 import { parseEdgeLists, readEdgeLists } from "../config/inputs.js";
 import { canonicalIp } from "../core/ip.js";
 import { closest } from "../util/closest.js";
 import { acquireLock } from "../run/lock.js";
 import { openStore } from "../state/open-store.js";
-import { MODES, ModeSchema, emptyEdge } from "../core/state.js";
+import { MODES, type Mode, ModeSchema, emptyEdge } from "../core/state.js";
 import { OperatorError } from "../util/errors.js";
-import { makeLogger } from "../util/log.js";
+import { type Logger, makeLogger } from "../util/log.js";
 
 export const EDGE_CONF_USAGE = `usage: edgemanage edge-conf -A DNET [-c CONFIG] --mode MODE [--comment TEXT] [--allow-unknown] EDGE...
 
@@ -37,7 +37,15 @@ export async function edgeConf(argv: string[]): Promise<number> {
   if (!mode.success) throw new OperatorError(`edge-conf: --mode must be one of ${MODES.join(", ")}`, 2);
   if (positionals.length === 0) throw new OperatorError("edge-conf: name at least one EDGE", 2);
   const settings = loadSettings(values.config, values.dnet);
-  const log = makeLogger(values.verbose);
+  await setEdgeModes(settings, positionals, mode.data, values.comment, values["allow-unknown"], makeLogger(values.verbose), (e, from, to) => process.stdout.write(`${e}: ${from} -> ${to}\n`));
+  return 0;
+}
+
+/**
+ * Sets the mode of edges in the network's state, under the lock, with one conditional save. `comment`:
+ * the new comment, null to clear it, undefined to keep it. `print` reports each change.
+ */
+export async function setEdgeModes(settings: NetworkSettings, names: readonly string[], mode: Mode, comment: string | null | undefined, allowUnknown: boolean, log: Logger, print: (edge: string, from: Mode, to: Mode) => void): Promise<void> {
   const store = await openStore(settings, log);
   const release = acquireLock(settings.lockfile, settings.lockStaleAfter);
   try {
@@ -46,22 +54,21 @@ export async function edgeConf(argv: string[]): Promise<number> {
     const now = Date.now() / 1000;
     const known = new Set([...readEdgeLists(settings.edgelistFiles).edges, ...Object.keys(state.edges)]);
     // As listed: an address in canonical form, a name in the list's spelling.
-    const edges = positionals.map((e) => canonicalIp(e) ?? [...known].find((k) => k.toLowerCase() === e.toLowerCase()) ?? e);
+    const edges = names.map((e) => canonicalIp(e) ?? [...known].find((k) => k.toLowerCase() === e.toLowerCase()) ?? e);
     for (const [i, edge] of edges.entries()) {
-      if (known.has(edge) || (values["allow-unknown"] && parseEdgeLists([{ file: "the command line", text: positionals[i]! }]).edges.length === 1)) continue;
+      if (known.has(edge) || (allowUnknown && parseEdgeLists([{ file: "the command line", text: names[i]! }]).edges.length === 1)) continue;
       const near = closest(edge, known);
-      throw new OperatorError(`edge-conf: ${positionals[i]} is not an edge of network ${settings.dnet}${near ? ` (did you mean ${near}?)` : ""}; nothing was changed. Pass --allow-unknown to set the mode of an edge not listed yet`, 2);
+      throw new OperatorError(`edge-conf: ${names[i]} is not an edge of network ${settings.dnet}${near ? ` (did you mean ${near}?)` : ""}; nothing was changed. Pass --allow-unknown to set the mode of an edge not listed yet`, 2);
     }
     for (const edge of edges) {
       const rec = Object.hasOwn(state.edges, edge) ? state.edges[edge]! : emptyEdge();
       // A computed key defines an own property even for a name such as `__proto__`.
-      state.edges = { ...state.edges, [edge]: { ...rec, mode: mode.data, changed: rec.mode !== mode.data ? now : rec.changed, comment: values.comment ?? rec.comment } };
-      log.info({ edge, mode: mode.data, previous: rec.mode, comment: values.comment }, "edge mode set");
-      process.stdout.write(`${edge}: ${rec.mode} -> ${mode.data}\n`);
+      state.edges = { ...state.edges, [edge]: { ...rec, mode, changed: rec.mode !== mode ? now : rec.changed, comment: comment === undefined ? rec.comment : comment } };
+      log.info({ edge, mode, previous: rec.mode, comment }, "edge mode set");
+      print(edge, rec.mode, mode);
     }
     await store.save(state, loaded);
   } finally {
     release();
   }
-  return 0;
 }

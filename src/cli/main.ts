@@ -6,7 +6,9 @@ process.env.UV_THREADPOOL_SIZE ??= "64";
 // ended by then (a hook or a network call still open), the process ends here.
 for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => setTimeout(() => process.exit(143), 1800).unref());
 const { main } = await import("./dispatch.js");
-const code = await main(process.argv.slice(2));
+// Linked as a classic tool (edge_query, check_edgemanage_latency, …), it parses that tool's command line.
+const name = (process.argv[1] ?? "").split("/").pop()!.replace(/\.js$/, "");
+const code = await main(process.argv.slice(2), name === "main" ? "edgemanage" : name);
 // A lookup a silent resolver still holds would keep the process alive after the run: end once the
 // output is out.
 const drained = (s: NodeJS.WriteStream) => new Promise<void>((r) => (s.writableNeedDrain ? s.once("drain", () => r()) : r()));

@@ -7,3 +7,4 @@ export const COMMON_OPTIONS = {
   verbose: { type: "boolean", short: "v", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
+

@@ -25,3 +25,7 @@ Probe every edge of network DNET, choose the healthiest, write the bind zones.
       --version        print the version
   -h, --help           print this help
 `;
+
+/** The classic tools' names: the same program under these names parses their own command lines. */
+export const CLASSIC_TOOLS = ["edge_manage", "edge_query", "edge_conf", "check_edgemanage_integrity", "check_edgemanage_latency", "check_edgemanage_rotation"] as const;
+export type ClassicTool = (typeof CLASSIC_TOOLS)[number];

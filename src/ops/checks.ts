@@ -25,7 +25,7 @@ export interface Thresholds {
 
 /** Defaults per check: verification failures, seconds, live-set changes per hour, seconds since the last run. */
 export const DEFAULT_THRESHOLDS: Record<CheckName, Thresholds> = {
-  integrity: { warning: 1, critical: 3 },
+  integrity: { warning: 1, critical: 1 },
   latency: { warning: 1, critical: 2 },
   rotation: { warning: 3, critical: 6 },
   freshness: { warning: 180, critical: 600 },
