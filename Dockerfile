@@ -27,6 +27,10 @@ COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src
 COPY package.json edgemanage.example.yaml ./
 COPY templates ./templates
+# The classic tools' names: the same program parses each one's own command line (README "Coming from edgemanage 3").
+RUN chmod 0755 /app/dist/src/cli/main.js \
+ && for t in edge_manage edge_query edge_conf check_edgemanage_integrity check_edgemanage_latency check_edgemanage_rotation; do \
+      ln -s /app/dist/src/cli/main.js /usr/local/bin/$t; done
 # Non-root; writes only to the zone volume (named_dir) and a tmp dir (lockfile), so the root file
 # system can be read-only. Node handles SIGTERM itself (the CLI stops cleanly); no shell is involved.
 USER 65532:65532

@@ -71,6 +71,12 @@ describe("container image", { timeout: 1_200_000 }, () => {
     console.log(`# image ${IMAGE}: ${size.stdout.trim()} (base ${BASE})`);
   });
 
+  test("the classic tools are on PATH: check_edgemanage_rotation answers as the classic check did", async () => {
+    const r = await buildah("run", "--isolation", "chroot", ctr, "--", "sh", "-c", "for t in edge_manage edge_query edge_conf check_edgemanage_integrity check_edgemanage_latency; do command -v $t || exit 1; done; check_edgemanage_rotation /nonexistent.state");
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stdout, /^\/usr\/local\/bin\/edge_manage\n(.*\n){4}EDGE_ROTATE UNKNOWN \/nonexistent\.state: cannot read it/);
+  });
+
   test("--help prints the usage", async () => {
     const r = await inImage(["--help"]);
     assert.equal(r.code, 0, r.stderr);
