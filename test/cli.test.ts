@@ -69,6 +69,14 @@ describe("edgemanage CLI against loopback edges", () => {
     assert.ok(lines.some((l) => /^edge \S+ published/.test(l.msg) && l.reason));
     assert.equal(lines.filter((l) => /^edge \S+ judged (pass_threshold|pass): /.test(l.msg)).length, edges.length);
     assert.ok(lines.some((l) => /^zone \S+ written/.test(l.msg)));
+    // The last line sums the run up, for log shipping: one record per run.
+    const summary = lines.at(-1) as unknown as Record<string, unknown>;
+    assert.equal(summary.msg, "run finished");
+    assert.deepEqual(summary.live, [e3, e5].sort());
+    assert.deepEqual((summary.changes as { edge: string; change: string }[]).map((c) => `${c.change} ${c.edge}`).sort(), [`join ${e3}`, `join ${e5}`].sort());
+    assert.deepEqual(summary.zonesWritten, ["example.com", "example.org"]);
+    assert.equal(summary.guard, "clear");
+    assert.equal(summary.stateSave, "saved");
   });
 
   test("the Host header and User-Agent reach the edges", () => {

@@ -105,7 +105,18 @@ async function runAndReport(settings: NetworkSettings, store: StateStore, opts: 
     await publish(m, settings.metricsTextfile, settings.dnet, registry, log);
     await server?.update(registry, end.now);
   }
-  log.info({ seconds: end.durationSeconds, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024), exitCode }, "run finished");
+  // One record per run for log shipping: what was decided and done, the Job's pod may be gone tomorrow.
+  const d = report.decision;
+  const summary = {
+    dnet: settings.dnet,
+    live: d ? [...d.live].sort() : undefined,
+    changes: d?.changes.filter((c) => c.change !== "stay").map((c) => ({ edge: c.edge, change: c.change, reason: c.reason })),
+    guard: d?.guard.status,
+    zonesWritten: report.written ?? [],
+    zonesRefused: (report.zones ?? []).filter((z) => z.refused !== undefined).map((z) => z.domain),
+    stateSave: report.stateSave,
+  };
+  log.info({ ...summary, seconds: end.durationSeconds, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024), exitCode }, "run finished");
   if (failure !== null) throw failure;
   return exitCode;
 }
