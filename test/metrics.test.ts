@@ -6,7 +6,9 @@ import { after, before, describe, test } from "node:test";
 import { decide } from "../src/core/decide.js";
 import { DEFAULT_LIMITS } from "../src/core/history.js";
 import { families, mergeExposition } from "../src/metrics/exposition.js";
+import { forget, groupingOf, push } from "../src/metrics/publish.js";
 import { buildRegistry } from "../src/metrics/registry.js";
+import { pino } from "pino";
 import { newReport } from "../src/metrics/report.js";
 import { emptyState } from "../src/core/state.js";
 import { EdgeSim, loopbackAddresses } from "./support/edge-sim.js";
@@ -102,6 +104,30 @@ describe("metrics from real runs: Pushgateway, textfile, /metrics", () => {
     await promtoolCheck(file);
     assert.equal(samples(file, "edgemanage_edge_live").length, 3);
     console.log(text.split("\n").filter((l) => /^edgemanage_(run|last|live|edge_live|edge_health.*\} 1|edge_window|state_save|zones)/.test(l)).map((l) => `# pushgateway: ${l}`).join("\n"));
+  });
+
+  test("two vantages pushing one network to one gateway keep their own groups", async () => {
+    const reg = (name: string) => {
+      const r = newReport("shared");
+      r.vantage = { fresh: 2, peers: 2, adoptedFrom: null, freshness: new Map([[name, true]]) };
+      return buildRegistry(r, { now: 1, durationSeconds: 1, exitCode: 0 });
+    };
+    const log = pino({ level: "silent" });
+    for (const v of ["eu", "us"]) await push(gatewayUrl, "edgemanage", groupingOf("shared", v), reg(v), 2, log);
+    const fresh = samples(await gatewayMetrics(), "edgemanage_vantage_fresh").filter((l) => l.includes('dnet="shared"'));
+    assert.equal(fresh.length, 2, fresh.join("\n"));
+    for (const v of ["eu", "us"]) await forget({ pushgateway: gatewayUrl, job: "edgemanage", push_timeout: 2 }, groupingOf("shared", v));
+    assert.ok(!(await gatewayMetrics()).includes('dnet="shared"'));
+  });
+
+  test("metrics forget deletes a network's group: nothing of it stays at the gateway", async () => {
+    assert.ok((await gatewayMetrics()).includes('dnet="testnet"'));
+    const r = await run(process.execPath, [CLI, "metrics", "forget", "-A", fx.dnet, "-c", fx.configPath]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^deleted the Pushgateway group job="edgemanage",dnet="testnet" at http/);
+    assert.ok(!(await gatewayMetrics()).includes('dnet="testnet"'));
+    // The next run pushes it again.
+    assert.equal((await fx.run()).code, 0);
   });
 
   test("an edge removed from the list: its series disappear", async () => {

@@ -15,6 +15,10 @@ const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<
     const m = await import("./query.js");
     return { run: m.query, usage: m.QUERY_USAGE };
   },
+  metrics: async () => {
+    const m = await import("./metrics.js");
+    return { run: m.metrics, usage: m.METRICS_USAGE };
+  },
   dnssec: async () => {
     const m = await import("./dnssec.js");
     return { run: m.dnssec, usage: m.DNSSEC_USAGE };

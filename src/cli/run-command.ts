@@ -98,11 +98,11 @@ async function runAndReport(settings: NetworkSettings, store: StateStore, opts: 
   const m = settings.config.metrics;
   // prom-client is loaded only when the metrics go somewhere.
   if (!opts.dryRun && (m.pushgateway || settings.metricsTextfile || server)) {
-    const [{ buildRegistry }, { publish }, { servedSerials }] = await Promise.all([import("../metrics/registry.js"), import("../metrics/publish.js"), import("../dns/soa.js")]);
+    const [{ buildRegistry }, { publish, groupingOf }, { servedSerials }] = await Promise.all([import("../metrics/registry.js"), import("../metrics/publish.js"), import("../dns/soa.js")]);
     // Bounded (1 s, twice): asking what is served never holds the run up for long.
     if (m.dns_server && report.writtenSerials?.size) report.served = await servedSerials(parseServer(m.dns_server)!, [...report.writtenSerials.keys()], 1000, 2);
     const registry = buildRegistry(report, end);
-    await publish(m, settings.metricsTextfile, settings.dnet, registry, log);
+    await publish(m, settings.metricsTextfile, groupingOf(settings.dnet, settings.config.vantage?.name ?? null), registry, log);
     await server?.update(registry, end.now);
   }
   // One record per run for log shipping: what was decided and done, the Job's pod may be gone tomorrow.

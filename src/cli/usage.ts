@@ -9,6 +9,7 @@ export const USAGE = `usage: edgemanage -A DNET [-c CONFIG] [-n] [-v] [--force] 
        edgemanage query -A DNET [-c CONFIG] [--health H] [--state S] [--mode M] [--format F] [--history EDGE]
        edgemanage check integrity|latency|rotation|freshness|served -A DNET [--config CONFIG] [-w N] [-c N]
        edgemanage dnssec keygen|ds -A DNET [-c CONFIG]
+       edgemanage metrics forget -A DNET [-c CONFIG]
        edgemanage zones pull --to DIR --network DNET... [-c CONFIG] [--every S] [--once] [--listen HOST:PORT]
        edgemanage --version | --help
 

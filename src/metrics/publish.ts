@@ -12,16 +12,19 @@ export interface MetricsSettings {
   push_timeout: number;
 }
 
+/** The Pushgateway group of a network's runs: job, network, and the vantage (several vantages share one gateway). */
+export const groupingOf = (dnet: string, vantage: string | null): Record<string, string> => (vantage ? { dnet, vantage } : { dnet });
+
 /**
- * Pushes with POST (pushAdd), grouped by job and network: only the families this run reports are
- * replaced. Bounded by `push_timeout`; a Pushgateway that is down or slow is logged, never fatal.
+ * Pushes with POST (pushAdd), grouped by job, network and vantage: only the families this run reports
+ * are replaced. Bounded by `push_timeout`; a Pushgateway that is down or slow is logged, never fatal.
  */
-export async function push(url: string, job: string, dnet: string, registry: Registry, timeoutSeconds: number, log: Logger): Promise<void> {
+export async function push(url: string, job: string, groupings: Record<string, string>, registry: Registry, timeoutSeconds: number, log: Logger): Promise<void> {
   const ms = timeoutSeconds * 1000;
   const gateway = new Pushgateway(url, { timeout: ms, signal: AbortSignal.timeout(ms) }, registry);
   try {
-    await gateway.pushAdd({ jobName: job, groupings: { dnet } });
-    log.info({ pushgateway: url, job, dnet }, "metrics pushed");
+    await gateway.pushAdd({ jobName: job, groupings });
+    log.info({ pushgateway: url, job, ...groupings }, "metrics pushed");
   } catch (err) {
     log.error({ pushgateway: url, err: errorMessage(err) }, `metrics not pushed (the run's outcome is unchanged): ${errorMessage(err)}`);
   }
@@ -43,10 +46,16 @@ export function writeTextfile(file: string, text: string, log: Logger): void {
   }
 }
 
-export async function publish(m: MetricsSettings, textfile: string | null, dnet: string, registry: Registry, log: Logger): Promise<void> {
+export async function publish(m: MetricsSettings, textfile: string | null, groupings: Record<string, string>, registry: Registry, log: Logger): Promise<void> {
   const text = await registry.metrics();
   if (textfile) writeTextfile(textfile, text, log);
-  if (m.pushgateway) await push(m.pushgateway, m.job, dnet, registry, m.push_timeout, log);
+  if (m.pushgateway) await push(m.pushgateway, m.job, groupings, registry, m.push_timeout, log);
+}
+
+/** `edgemanage metrics forget`: deletes the network's group at the Pushgateway (a removed network's series would stay forever). */
+export async function forget(m: MetricsSettings & { pushgateway: string }, groupings: Record<string, string>): Promise<void> {
+  const ms = m.push_timeout * 1000;
+  await new Pushgateway(m.pushgateway, { timeout: ms, signal: AbortSignal.timeout(ms) }).delete({ jobName: m.job, groupings });
 }
 
 /**

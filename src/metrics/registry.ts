@@ -52,12 +52,25 @@ export function buildRegistry(report: RunReport, end: RunEnd): Registry {
     gauge("edgemanage_substitutions", "Edges substituted in the live set by the last run.").set(d.substitutions);
     gauge("edgemanage_live_set_changes_last_hour", "Changes of the live set in the hour before the last run.").set(d.state.rotations.filter((t) => t > end.now - 3600).length);
     gauge("edgemanage_verification_failures", "Edges that served a wrong test object in the last run.").set(d.state.verificationFailures.length);
+    // Per edge: a published one serving a wrong object is an emergency, an unpublished one is not.
+    const wrong = gauge("edgemanage_edge_verification_failed", "1 when the edge served a wrong test object in the last run.", ["edge"]);
+    const failedSet = new Set(d.state.verificationFailures);
+    for (const edge of d.verdicts.keys()) wrong.set({ edge }, failedSet.has(edge) ? 1 : 0);
+    gauge("edgemanage_guard_frozen", "1 when the mass-failure guard froze the last run (the live set kept as it was).").set(d.guard.status === "frozen" ? 1 : 0);
+    gauge("edgemanage_guard_suspect_runs", "Suspect runs in a row so far (the guard frees the set after guard.max_frozen_runs).").set(d.state.guard.suspectRuns);
+    const cert = gauge("edgemanage_cert_expiry_seconds", "When the certificate the edge presented in its last HTTPS probe expires (Unix time).", ["edge"]);
+    for (const edge of d.verdicts.keys()) {
+      const c = d.state.edges[edge]?.cert;
+      if (c) cert.set({ edge }, c.notAfter);
+    }
     gauge("edgemanage_canaries_used", "Zones publishing their canary after the last run.").set([...d.canaryFor.values()].filter((c) => c.address !== null).length);
     gauge("edgemanage_canaries_disabled", "1 when canary_killer disabled every canary in the last run.").set(d.canariesDisabled ? 1 : 0);
   }
   if (report.vantage) {
     gauge("edgemanage_vantages_fresh", "Vantages whose observations were fresh in the last run (itself included).").set(report.vantage.fresh);
     gauge("edgemanage_vantages", "Vantages configured (vantage.peers).").set(report.vantage.peers);
+    const fresh = gauge("edgemanage_vantage_fresh", "1 when the vantage's observations were fresh in the last run.", ["vantage"]);
+    for (const [v, ok] of report.vantage.freshness ?? []) fresh.set({ vantage: v }, ok ? 1 : 0);
     gauge("edgemanage_decision_adopted", "1 when the last run adopted the decision another vantage made for the interval; `from` names it.", ["from"]).set({ from: report.vantage.adoptedFrom ?? "" }, report.vantage.adoptedFrom ? 1 : 0);
   }
   if (report.zones) {

@@ -23,7 +23,7 @@ export interface RunReport {
   signedUntil?: ReadonlyMap<string, number>;
   served?: ReadonlyMap<string, Served>;
   /** Several vantage points: how many were fresh, and whose decision this run adopted (null: its own). */
-  vantage?: { fresh: number; peers: number; adoptedFrom: string | null };
+  vantage?: { fresh: number; peers: number; adoptedFrom: string | null; freshness?: ReadonlyMap<string, boolean> };
 }
 
 /** The run's end, known only to the caller of the run. */

@@ -60,7 +60,7 @@ async function vantagePoint(s: NetworkSettings, v: NonNullable<NetworkSettings["
       for (const d of c.disagreements) log.info({ edge: d.edge, views: d.views, result: d.result }, `vantages disagree on ${d.edge}: ${Object.entries(d.views).map(([n, x]) => `${n} ${x}`).join(", ")} -> ${d.result}`);
       const observations = new Map(own);
       for (const [e, o] of c.observations) observations.set(e, o);
-      return { observations, lines: vantagePlanLines(c, v.peers.length), vantage: { fresh: c.fresh.length, peers: v.peers.length, adoptedFrom: null } };
+      return { observations, lines: vantagePlanLines(c, v.peers.length), vantage: { fresh: c.fresh.length, peers: v.peers.length, adoptedFrom: null, freshness: new Map(v.peers.map((p) => [p, c.fresh.includes(p)])) } };
     },
     committed(previous, now) {
       if (!sameInterval(previous.lastRun, now, v.interval)) return null;
