@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import yaml from "js-yaml";
@@ -7,7 +8,15 @@ import { type K8sObject, byKind, named, template } from "./support/k8s.js";
 import { emittedNames } from "./support/metrics.js";
 import { ROOT, requireTool, run } from "./support/tools.js";
 
-const RULES = join(ROOT, "helm/edgemanage/files/edgemanage.rules.yml");
+/** The chart's rules, rendered for the networks the promtool tests write series for. */
+async function renderedRules(dir: string): Promise<string> {
+  const values = yaml.load(readFileSync(join(ROOT, "test/helm/monitoring.yaml"), "utf8")) as Record<string, unknown>;
+  const networks = Object.fromEntries(["ok", "bad", "stale", "silent"].map((n) => [n, { edges: ["192.0.2.1"], zones: { [`${n}.example`]: "" } }]));
+  const objs = await template([{ ...values, networks }]);
+  const file = join(dir, "rules.yml");
+  writeFileSync(file, yaml.dump((named(objs, "PrometheusRule", "em-edgemanage") as unknown as { spec: unknown }).spec));
+  return file;
+}
 const DASHBOARD = join(ROOT, "helm/edgemanage/files/dashboard.json");
 
 /** Metric names a PromQL expression refers to (identifiers that are not functions, keywords or labels). */
@@ -22,21 +31,45 @@ interface Panel {
 }
 
 describe("monitoring: alert rules, dashboard, the chart's monitoring objects", () => {
-  test("promtool check rules and promtool test rules: every alert fires on its series and not on healthy ones", async () => {
+  test("promtool check rules and promtool test rules: every alert fires on its series and not on healthy ones, absence included", async () => {
     requireTool("promtool", "prometheus");
-    const check = await run("promtool", ["check", "rules", RULES]);
-    assert.equal(check.code, 0, check.stdout + check.stderr);
-    assert.match(check.stdout, /SUCCESS: 10 rules found/);
-    const t = await run("promtool", ["test", "rules", join(ROOT, "test/monitoring/rules.test.yml")]);
-    assert.equal(t.code, 0, t.stdout + t.stderr);
-    assert.match(t.stdout, /SUCCESS/);
+    const dir = mkdtempSync(join(tmpdir(), "em-rules-"));
+    try {
+      const rules = await renderedRules(dir);
+      const check = await run("promtool", ["check", "rules", rules]);
+      assert.equal(check.code, 0, check.stdout + check.stderr);
+      assert.match(check.stdout, /SUCCESS: 15 rules found/);
+      copyFileSync(join(ROOT, "test/monitoring/rules.test.yml"), join(dir, "rules.test.yml"));
+      const t = await run("promtool", ["test", "rules", join(dir, "rules.test.yml")]);
+      assert.equal(t.code, 0, t.stdout + t.stderr);
+      assert.match(t.stdout, /SUCCESS/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("thresholds come from the values: latency from config.goodenough, the storm, certificates, staleness", async () => {
+    const expr = async (values: Record<string, unknown>, alert: string) => {
+      const objs = await template([join(ROOT, "test/helm/monitoring.yaml"), values]);
+      const spec = (named(objs, "PrometheusRule", "em-edgemanage") as unknown as { spec: { groups: { rules: { alert: string; expr: string }[] }[] } }).spec;
+      return spec.groups.flatMap((g) => g.rules).find((r) => r.alert === alert)!.expr;
+    };
+    assert.match(await expr({}, "EdgemanageLiveLatencyHigh"), /> 0\.7$/m, "config.goodenough");
+    assert.match(await expr({ config: { goodenough: 0.4, testobject: { host: "h", uri: "/o" }, dns: { ns_records: ["ns1.example.net."], soa_nameserver: "ns1.example.net.", soa_mailbox: "h.example.net." } } }, "EdgemanageLiveLatencyHigh"), /> 0\.4$/m);
+    assert.match(await expr({ metrics: { alerts: { latencySeconds: 2 } } }, "EdgemanageLiveLatencyHigh"), /> 2$/m);
+    assert.match(await expr({ metrics: { alerts: { rotationsPerHour: 10 } } }, "EdgemanageRotationStorm"), />= 10$/);
+    assert.match(await expr({ metrics: { alerts: { certWarnDays: 30 } } }, "EdgemanageCertificateExpiring"), /< 2592000$/);
+    assert.match(await expr({ metrics: { alerts: { staleAfterSeconds: 900 } } }, "EdgemanageRunsStale"), /> 900$/);
+    assert.equal(await expr({}, "EdgemanageNeverReported"), 'absent(edgemanage_last_run_timestamp_seconds{dnet="mynet"})');
   });
 
   test("every alert and every dashboard query names only metrics the program emits", async () => {
     const emitted = await emittedNames();
-    const rules = yaml.load(readFileSync(RULES, "utf8")) as { groups: { rules: { alert: string; expr: string }[] }[] };
+    const dir = mkdtempSync(join(tmpdir(), "em-rules-"));
+    const rules = yaml.load(readFileSync(await renderedRules(dir), "utf8")) as { groups: { rules: { alert: string; expr: string }[] }[] };
+    rmSync(dir, { recursive: true, force: true });
     const alerts = rules.groups.flatMap((g) => g.rules);
-    assert.deepEqual(alerts.map((r) => r.alert).sort(), ["EdgemanageCanariesDisabled", "EdgemanageDnssecSignaturesExpiring", "EdgemanageLiveLatencyHigh", "EdgemanageLiveSetBelowWanted", "EdgemanageRotationStorm", "EdgemanageRunsFailing", "EdgemanageRunsStale", "EdgemanageStateNotSaved", "EdgemanageVerificationFailures", "EdgemanageZoneNotServed"]);
+    assert.deepEqual(alerts.map((r) => r.alert).sort(), ["EdgemanageCanariesDisabled", "EdgemanageCertificateExpiring", "EdgemanageDnssecSignaturesExpiring", "EdgemanageGuardFrozen", "EdgemanageLiveLatencyHigh", "EdgemanageLiveSetBelowWanted", "EdgemanageNeverReported", "EdgemanageRotationStorm", "EdgemanageRunsFailing", "EdgemanageRunsStale", "EdgemanageStateNotSaved", "EdgemanageVerificationFailures", "EdgemanageVerificationFailuresUnpublished", "EdgemanageZoneNotServed", "EdgemanageZonesRefused"]);
     for (const r of alerts) for (const n of metricNames(r.expr)) assert.ok(emitted.has(n), `${r.alert}: ${n} is not emitted`);
     const dash = JSON.parse(readFileSync(DASHBOARD, "utf8")) as { title: string; panels: Panel[] };
     assert.equal(dash.title, "edgemanage");
@@ -72,10 +105,10 @@ describe("monitoring: alert rules, dashboard, the chart's monitoring objects", (
     assert.equal(sm.spec.endpoints[0]!.honorLabels, true);
   });
 
-  test("the PrometheusRule and the dashboard ConfigMap carry the shipped files", async () => {
+  test("the PrometheusRule carries the rendered rules and the dashboard ConfigMap the shipped dashboard", async () => {
     const objs = await template([join(ROOT, "test/helm/monitoring.yaml")]);
-    const rule = named(objs, "PrometheusRule", "em-edgemanage") as unknown as { spec: unknown };
-    assert.deepEqual(rule.spec, yaml.load(readFileSync(RULES, "utf8")));
+    const rule = named(objs, "PrometheusRule", "em-edgemanage") as unknown as { spec: { groups: { rules: { alert: string }[] }[] } };
+    assert.equal(rule.spec.groups[0]!.rules.length, 15);
     const cm = named(objs, "ConfigMap", "em-edgemanage-dashboard") as K8sObject & { data: Record<string, string> };
     assert.equal(cm.metadata.labels?.grafana_dashboard, "1");
     assert.deepEqual(JSON.parse(cm.data["edgemanage.json"]!), JSON.parse(readFileSync(DASHBOARD, "utf8")));

@@ -107,6 +107,7 @@ export function valuesJsonSchema(): Obj {
         port: { type: "integer", minimum: 1024, maximum: 65535 },
         serviceMonitor: closed({ enabled: bool, interval: str, labels: strMap }),
         prometheusRule: closed({ enabled: bool, labels: strMap }),
+        alerts: closed({ latencySeconds: { type: "number", minimum: 0 }, rotationsPerHour: int(1), staleAfterSeconds: int(60), neverReportedFor: { type: "string", pattern: "^[0-9]+[smh]$" }, certWarnDays: { type: "number", minimum: 0 } }),
         dashboard: closed({ enabled: bool, labels: strMap, annotations: strMap }),
       }),
       networks: { type: "object", propertyNames: { pattern: NETWORK_NAME }, additionalProperties: network },

@@ -47,10 +47,12 @@ export async function renderBase(): Promise<Map<string, string>> {
 export async function renderMonitoring(): Promise<Map<string, string>> {
   const objs = await template([join(ROOT, "k8s/values.yaml"), { metrics: { prometheusRule: { enabled: true }, dashboard: { enabled: true } } }], "edgemanage");
   const files = join(ROOT, "helm/edgemanage/files");
+  const rule = objs.find((o) => o.kind === "PrometheusRule") as unknown as { spec: unknown };
   return kustomizeDir(
     objs.filter((o) => o.kind === "PrometheusRule" || o.metadata.name === "edgemanage-dashboard"),
     new Map([
-      ["edgemanage.rules.yml", readFileSync(join(files, "edgemanage.rules.yml"), "utf8")],
+      // The rules as rendered for k8s/values.yaml's networks and thresholds: a plain Prometheus rule file.
+      ["edgemanage.rules.yml", `# Generated from the chart for k8s/values.yaml (npm run gen:k8s).\n${yaml.dump(rule.spec, { lineWidth: -1 })}`],
       ["dashboard.json", readFileSync(join(files, "dashboard.json"), "utf8")],
     ]),
   );

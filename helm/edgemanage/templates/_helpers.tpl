@@ -155,3 +155,26 @@ are taken from the file's folder, /etc/edgemanage, where the ConfigMaps are proj
 {{- end }}
 {{- toYaml $c }}
 {{- end }}
+
+{{/*
+The alert rules (files/edgemanage.rules.yml) with this release's values: thresholds from
+metrics.alerts (latency from config.goodenough, certificates from config.cert_warn_days by default),
+and an absent() rule naming every network, so one that never reports is caught.
+*/}}
+{{- define "edgemanage.rules" -}}
+{{- $a := .Values.metrics.alerts }}
+{{- $latency := $a.latencySeconds | default .Values.config.goodenough | default 0.7 }}
+{{- $certDays := $a.certWarnDays | default .Values.config.cert_warn_days | default 14 }}
+{{- $absent := list }}
+{{- range (keys .Values.networks | sortAlpha) }}
+{{- $absent = append $absent (printf "absent(edgemanage_last_run_timestamp_seconds{dnet=\"%s\"})" .) }}
+{{- end }}
+{{- if not $absent }}{{ $absent = list "absent(edgemanage_last_run_timestamp_seconds)" }}{{ end }}
+{{- .Files.Get "files/edgemanage.rules.yml"
+  | replace "${NEVER_REPORTED_EXPR}" (join " or " $absent)
+  | replace "${NEVER_REPORTED_FOR}" $a.neverReportedFor
+  | replace "${STALE_AFTER_SECONDS}" (toString $a.staleAfterSeconds)
+  | replace "${ROTATIONS_PER_HOUR}" (toString $a.rotationsPerHour)
+  | replace "${LATENCY_SECONDS}" (toString $latency)
+  | replace "${CERT_WARN_SECONDS}" (toString (mul $certDays 86400)) }}
+{{- end }}
