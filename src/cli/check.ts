@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_CONFIG_PATH, type NetworkSettings, loadSettings } from "../config/load.js";
+import { settingsFromStateUrl } from "../config/state-url.js";
 import type { NetworkState } from "../core/state.js";
 import { servedSerials } from "../dns/soa.js";
 import { parseServer } from "../util/server.js";
@@ -12,7 +13,7 @@ import { readState } from "../ops/read-state.js";
 import { errorMessage } from "../util/errors.js";
 import { toolLogger } from "../util/log.js";
 
-export const CHECK_USAGE = `usage: edgemanage check integrity|latency|rotation|freshness|served|dnssec -A DNET [--config CONFIG]
+export const CHECK_USAGE = `usage: edgemanage check integrity|latency|rotation|freshness|served|dnssec -A DNET [--config CONFIG | --state-url s3://BUCKET/PREFIX]
                         [-w WARNING] [-c CRITICAL] [--all] [--server HOST[:PORT]] [-v]
 
 Nagios checks of network DNET from its state (file or S3): one status line, then perfdata; exit 0 OK,
@@ -60,6 +61,7 @@ export async function check(argv: string[]): Promise<number> {
       options: {
         dnet: { type: "string", short: "A" },
         config: { type: "string", default: DEFAULT_CONFIG_PATH },
+        "state-url": { type: "string" },
         warning: { type: "string", short: "w" },
         critical: { type: "string", short: "c" },
         all: { type: "boolean", default: false },
@@ -76,7 +78,7 @@ export async function check(argv: string[]): Promise<number> {
     };
     const d = DEFAULT_THRESHOLDS[name];
     const t = { warning: threshold("-w", values.warning, d.warning), critical: threshold("-c", values.critical, d.critical) };
-    const settings = loadSettings(values.config, values.dnet);
+    const settings = values["state-url"] ? settingsFromStateUrl(values["state-url"], values.dnet) : loadSettings(values.config, values.dnet);
     const { state } = await readState(settings, toolLogger(values.verbose));
     const server = values.server ?? process.env.EDGEMANAGE_DNS_SERVER ?? DEFAULT_DNS_SERVER;
     const r = name === "served" ? await checkServedNow(state, server, t) : name === "dnssec" ? await checkDnssecNow(settings, state, server, t) : runCheck(name, state, Date.now() / 1000, t, values.all);

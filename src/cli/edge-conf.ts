@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
-import { COMMON_OPTIONS } from "./options.js";
-import { type NetworkSettings, loadSettings } from "../config/load.js";
-import { parseEdgeLists, readEdgeLists } from "../config/inputs.js";
+import { COMMON_OPTIONS, knownEdges, settingsOf } from "./options.js";
+import type { NetworkSettings } from "../config/load.js";
+import { parseEdgeLists } from "../config/inputs.js";
 import { canonicalIp } from "../core/ip.js";
 import { closest } from "../util/closest.js";
 import { acquireLock } from "../run/lock.js";
@@ -10,7 +10,7 @@ import { MODES, type Mode, ModeSchema, emptyEdge } from "../core/state.js";
 import { OperatorError } from "../util/errors.js";
 import { type Logger, makeLogger } from "../util/log.js";
 
-export const EDGE_CONF_USAGE = `usage: edgemanage edge-conf -A DNET [-c CONFIG] --mode MODE [--comment TEXT] [--allow-unknown] EDGE...
+export const EDGE_CONF_USAGE = `usage: edgemanage edge-conf -A DNET [-c CONFIG | --state-url s3://BUCKET/PREFIX] --mode MODE [--comment TEXT] [--allow-unknown] EDGE...
 
 Set the operator mode of edges in the state of network DNET, as the classic edge_conf did:
   available   judged and chosen normally
@@ -36,8 +36,9 @@ export async function edgeConf(argv: string[]): Promise<number> {
   const mode = ModeSchema.safeParse(values.mode);
   if (!mode.success) throw new OperatorError(`edge-conf: --mode must be one of ${MODES.join(", ")}`, 2);
   if (positionals.length === 0) throw new OperatorError("edge-conf: name at least one EDGE", 2);
-  const settings = loadSettings(values.config, values.dnet);
-  await setEdgeModes(settings, positionals, mode.data, values.comment, values["allow-unknown"], makeLogger(values.verbose), (e, from, to) => process.stdout.write(`${e}: ${from} -> ${to}\n`));
+  const settings = settingsOf(values, values.dnet);
+  // The answer (one line per edge) on stdout; the log lines on stderr.
+  await setEdgeModes(settings, positionals, mode.data, values.comment, values["allow-unknown"], makeLogger(values.verbose, 2), (e, from, to) => process.stdout.write(`${e}: ${from} -> ${to}\n`));
   return 0;
 }
 
@@ -52,7 +53,7 @@ export async function setEdgeModes(settings: NetworkSettings, names: readonly st
     const loaded = await store.load(settings.dnet);
     const state = structuredClone(loaded.state);
     const now = Date.now() / 1000;
-    const known = new Set([...readEdgeLists(settings.edgelistFiles).edges, ...Object.keys(state.edges)]);
+    const known = new Set([...knownEdges(settings, state), ...Object.keys(state.edges)]);
     // As listed: an address in canonical form, a name in the list's spelling.
     const edges = names.map((e) => canonicalIp(e) ?? [...known].find((k) => k.toLowerCase() === e.toLowerCase()) ?? e);
     for (const [i, edge] of edges.entries()) {

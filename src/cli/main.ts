@@ -2,6 +2,8 @@
 // Name lookups run on libuv's thread pool (4 threads by default): a silent resolver would hold every
 // thread, and with them every other lookup. Set before anything uses the pool.
 process.env.UV_THREADPOOL_SIZE ??= "64";
+// The AWS SDK's multi-line notice about future Node.js versions is for developers, not operators.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 // SIGTERM ends any run within 2 s: the run stops what it is doing on its own; should it not have
 // ended by then (a hook or a network call still open), the process ends here.
 for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => setTimeout(() => process.exit(143), 1800).unref());

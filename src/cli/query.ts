@@ -1,19 +1,18 @@
 import { parseArgs } from "node:util";
-import { COMMON_OPTIONS } from "./options.js";
-import { loadSettings } from "../config/load.js";
-import { readEdgeLists } from "../config/inputs.js";
+import { COMMON_OPTIONS, knownEdges, settingsOf } from "./options.js";
 import { FORMATS, type Format, HEALTH_FILTERS, type HealthFilter, formatHistory, formatRows, queryRows } from "../ops/query.js";
 import { readState } from "../ops/read-state.js";
 import { MODES, type Mode } from "../core/state.js";
 import { OperatorError } from "../util/errors.js";
 import { toolLogger } from "../util/log.js";
 
-export const QUERY_USAGE = `usage: edgemanage query -A DNET [-c CONFIG] [--health H|allpass] [--state in|out] [--mode M]
+export const QUERY_USAGE = `usage: edgemanage query -A DNET [-c CONFIG | --state-url s3://BUCKET/PREFIX] [--health H|allpass] [--state in|out] [--mode M]
                         [--format flat|csv|json|table] [--header] [-q] [-v]
        edgemanage query -A DNET [-c CONFIG] --history EDGE [--limit N]
 
 The edges of network DNET as the last run recorded them (the classic edge_query), read from the
-state store (file or S3) without changing it.
+state store (file or S3) without changing it. --state-url reads the state from the bucket with no
+configuration file (credentials and endpoint from the environment); the edges are the state's.
 
   --health H         ${HEALTH_FILTERS.join(", ")} (any judgement but fail)
   --state S          in (published) or out
@@ -53,10 +52,10 @@ export async function query(argv: string[]): Promise<number> {
   const format = oneOf<Format>("--format", values.format, FORMATS) ?? (process.stdout.isTTY ? "table" : "flat");
   const limit = Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new OperatorError("query: --limit must be a whole number of at least 1", 2);
-  const settings = loadSettings(values.config, values.dnet);
+  const settings = settingsOf(values, values.dnet);
   const read = await readState(settings, toolLogger(values.verbose));
   if (values.history) return process.stdout.write(formatHistory(values.history, read.state.edges[values.history], limit)), 0;
-  const rows = queryRows(read.state, readEdgeLists(settings.edgelistFiles).edges, Date.now() / 1000, { health, state, mode });
+  const rows = queryRows(read.state, knownEdges(settings, read.state), Date.now() / 1000, { health, state, mode });
   if (!values.quiet) process.stdout.write(formatRows(rows, format, values.header));
   return values.quiet && rows.length === 0 ? 1 : 0;
 }

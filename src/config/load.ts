@@ -35,6 +35,8 @@ export interface NetworkSettings {
   s3: S3Settings | null;
   /** Keys the file carries that this version does not know: logged, not fatal, so classic files keep working. */
   unknownKeys: string[];
+  /** --state-url: no configuration file; the edges are those the state knows. */
+  edgesFromState?: boolean;
 }
 
 export interface S3Settings {

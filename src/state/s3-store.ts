@@ -41,6 +41,9 @@ export function explain(err: unknown, where: string): StateStoreError {
   const name = e.name ?? "";
   const status = e.$metadata?.httpStatusCode;
   const code = e.code ?? (e.cause as { code?: string } | undefined)?.code;
+  if (name === "CredentialsProviderError" || /Could not load credentials/.test(e.message ?? "")) {
+    return new StateStoreError(`${where}: no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), or run where a role provides them (IRSA: the service account's eks.amazonaws.com/role-arn annotation)`, "unavailable");
+  }
   if (name === "NoSuchBucket") return new StateStoreError(`${where}: the bucket does not exist; create it or fix state.bucket`, "unavailable");
   if (CREDENTIAL_ERRORS.has(name) || status === 403) {
     return new StateStoreError(`${where}: credentials rejected (${name}); check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the service account's role`, "unavailable");
