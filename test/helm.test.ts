@@ -220,6 +220,11 @@ describe("helm chart", () => {
     assert.match(notes, /create job --from=cronjob\/em-edgemanage-deflect plan-deflect/);
     assert.match(notes, /dig @em-edgemanage-dns\.dns\.svc ZONE A/);
     assert.match(notes, /helm test em -n dns/);
+    assert.match(notes, /\.args = \["edge-conf","-A","deflect","-c","\/etc\/edgemanage\/edgemanage\.yaml","--mode","unavailable","--comment","WHY","EDGE"\]/);
+    assert.match(notes, /\.args = \["query","-A","deflect",/);
+    const s3 = await helm("install", "em", CHART, "--dry-run=client", "--namespace", "dns", "-f", VALUES("s3-secret"));
+    assert.match(s3.stdout, /edgemanage edge-conf -A NETWORK --state-url s3:\/\/edgemanage-state\/edgemanage\?path_style=true --mode unavailable --comment WHY EDGE/);
+    assert.match(s3.stdout, /AWS_ENDPOINT_URL_S3=https:\/\/minio\.example\.net/);
   });
 
   test("the schema refuses bad values with a readable message", async () => {
