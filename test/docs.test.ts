@@ -32,7 +32,8 @@ describe("the documentation names every setting", () => {
 
   test("every key of the configuration schema is in the README's Configuration table", () => {
     assert.ok(keys.length > 60, `${keys.length} keys`);
-    const table = readme.slice(readme.indexOf("## Configuration"), readme.indexOf("## How a run works"));
+    const from = readme.indexOf("\n## Configuration\n");
+    const table = readme.slice(from, readme.indexOf("\n## ", from + 1));
     assert.deepEqual(keys.filter((k) => !table.includes(`\`${k}\``) && !table.includes(`\`${k}\` (new)`)), []);
   });
 
