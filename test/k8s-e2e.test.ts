@@ -7,7 +7,7 @@ import { EdgeSim, loopbackAddresses } from "./support/edge-sim.js";
 import { TEST_OBJECT } from "./support/fixture.js";
 import { type K8sObject, named, template } from "./support/k8s.js";
 import { dig, freePort } from "./support/named.js";
-import { IMAGES, objectsOf, podOf, waitFor as waitForPods } from "./support/chart-pods.js";
+import { IMAGES, e2eConfig, objectsOf, podOf, waitFor as waitForPods } from "./support/chart-pods.js";
 import { type PodSim as PodSimT, type PodSpec, PodSim } from "./support/pod.js";
 import { PreconditionLayer, S3_ENV } from "./support/s3.js";
 import { requireTool } from "./support/tools.js";
@@ -73,16 +73,7 @@ describe("the chart end to end: two networks' CronJob pods, the bind pod with it
     chmodSync(claim, 0o755); // as a provisioner creates a volume's root
     dnsPort = await freePort();
     values = {
-      config: {
-        testobject: { host: "test.example.org", port: sim.port, proto: "http", uri: "/edgemanage.object", verify: false },
-        dns: { ns_records: ["ns1.example.net."], soa_nameserver: "ns1.example.net.", soa_mailbox: "hostmaster.example.net.", rotate_zones: ["www"] },
-        goodenough: 0.3,
-        edge_count: 2,
-        timeout: 2,
-        run_deadline: 10,
-        retry: 1,
-        zone_check: "always",
-      },
+      config: e2eConfig(sim.port),
       testObject: { contentBase64: TEST_OBJECT.toString("base64") },
       state: { s3: { bucket: "state", endpoint: s3.endpoint, forcePathStyle: true }, existingSecret: "s3-credentials" },
       // This file runs the shared-volume transport (test/k8s-zones.test.ts runs the bucket's).

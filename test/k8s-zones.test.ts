@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { IMAGES, objectsOf, podOf, waitFor } from "./support/chart-pods.js";
+import { IMAGES, e2eConfig, objectsOf, podOf, waitFor } from "./support/chart-pods.js";
 import { EdgeSim, loopbackAddresses } from "./support/edge-sim.js";
 import { TEST_OBJECT } from "./support/fixture.js";
 import { type K8sObject, named, template } from "./support/k8s.js";
@@ -91,16 +91,7 @@ describe("zones through the bucket: a CronJob run, two bind pods that pull, a se
     keyDir = mkdtempSync(join(tmpdir(), "em-tsig-"));
     writeFileSync(join(keyDir, "tsig.key"), tsigKey);
     values = {
-      config: {
-        testobject: { host: "test.example.org", port: sim.port, proto: "http", uri: "/edgemanage.object", verify: false },
-        dns: { ns_records: ["ns1.example.net."], soa_nameserver: "ns1.example.net.", soa_mailbox: "hostmaster.example.net.", rotate_zones: ["www"] },
-        goodenough: 0.3,
-        edge_count: 2,
-        timeout: 2,
-        run_deadline: 10,
-        retry: 1,
-        zone_check: "always",
-      },
+      config: e2eConfig(sim.port),
       networks: { mynet: { edges, zones, edgeCount: 2 } },
       testObject: { contentBase64: TEST_OBJECT.toString("base64") },
       state: { s3: { bucket: "state", endpoint: s3.endpoint, forcePathStyle: true }, existingSecret: "s3-credentials" },

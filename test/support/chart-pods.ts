@@ -17,6 +17,18 @@ export const IMAGES: Record<string, ImageStandIn> = {
   bind: { env: { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" }, binds: [] },
 };
 
+/** The chart's `config` for runs against loopback edges on `port`: fast timeouts, every zone checked. */
+export const e2eConfig = (port: number) => ({
+  testobject: { host: "test.example.org", port, proto: "http", uri: "/edgemanage.object", verify: false },
+  dns: { ns_records: ["ns1.example.net."], soa_nameserver: "ns1.example.net.", soa_mailbox: "hostmaster.example.net.", rotate_zones: ["www"] },
+  goodenough: 0.3,
+  edge_count: 2,
+  timeout: 2,
+  run_deadline: 10,
+  retry: 1,
+  zone_check: "always",
+});
+
 /** The pod template of a rendered CronJob, Deployment or Pod. */
 export function podOf(o: K8sObject): PodSpec {
   if (o.kind === "CronJob") return (o as unknown as { spec: { jobTemplate: { spec: { template: { spec: PodSpec } } } } }).spec.jobTemplate.spec.template.spec;
