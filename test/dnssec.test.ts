@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
+import { parseConfig, settingsFor } from "../src/config/load.js";
+import { emptyState } from "../src/core/state.js";
 import { checkDnssec } from "../src/ops/dnssec-check.js";
+import { planAdopted } from "../src/run/plan.js";
+import { DEFAULT_TEMPLATE_URL } from "../src/zone/render.js";
 import { earliestExpiry, parseKeyFileName, signReason, signzoneTime } from "../src/zone/dnssec.js";
 import { EdgeSim, loopbackAddresses } from "./support/edge-sim.js";
 import { Fixture, TEST_OBJECT } from "./support/fixture.js";
@@ -39,6 +43,20 @@ describe("DNSSEC facts (pure)", () => {
       else assert.match(got ?? "", want);
     });
   }
+});
+
+describe("several vantage points with DNSSEC (pure)", () => {
+  test("a vantage adopting another's decision writes no zone: every bind pulls the decider's signed zones", () => {
+    const config = parseConfig("testobject: {host: h, uri: /o, local: o}\ndns: {ns_records: [ns1.example.net.], soa_nameserver: ns1.example.net., soa_mailbox: h.example.net.}\nhealthdata_store: h\nedgelist_dir: e\ngoodenough: 0.5\nstatefile: s\nlockfile: l\nzonetemplate_dir: z\nedge_count: 1\nnamed_dir: n\nstate: {backend: s3, bucket: bkt}\nzone_transport: s3\nvantage: {name: b, peers: [a, b]}\ndnssec: {enabled: true, keys: k}\n", "edgemanage.yaml").config;
+    const s = settingsFor(config, "/etc/edgemanage/edgemanage.yaml", "net");
+    const committed = { ...emptyState("net"), lastRun: 1_800_000_000, lastLive: ["192.0.2.1"], decidedBy: "a", zones: { "example.com": { hash: "h", serial: 7, canary: null, addresses: ["192.0.2.1"], signedUntil: 1_801_000_000 } } };
+    const inputs = { edges: ["192.0.2.1"], includes: new Map([["example.com", ""]]), canaries: new Map(), expectedMd5: "", template: readFileSync(DEFAULT_TEMPLATE_URL, "utf8") };
+    const base = { s, inputs, current: { zones: new Map([["example.com", null]]), liveList: null, stamp: null }, source: "test", now: 1_800_000_010, previous: committed, forceUpdate: false, adopt: false, vantageLines: [], known: null, sign: new Map([["example.com", { keys: "k", resignBefore: 4 }]]) };
+    const plan = planAdopted(base, committed);
+    assert.deepEqual(plan.zones.map((z) => [z.write, z.reason]), [[false, "signed by vantage a: served from the bucket"]]);
+    // Without DNSSEC the same adoption renders and writes the zone (identical bytes, unsigned).
+    assert.equal(planAdopted({ ...base, sign: null }, committed).zones[0]!.write, true);
+  });
 });
 
 describe("check dnssec (pure)", () => {
