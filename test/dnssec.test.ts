@@ -145,6 +145,7 @@ describe("DNSSEC end to end: keys made, zones signed in the run, served by named
       assert.equal((await run("dnssec-verify", ["-q", "-o", z, "--", fx.path("named", `${z}.zone`)])).code, 0);
     }
     assert.ok(!JSON.stringify(fx.state()).includes("PrivateKey"), "no key material in the state");
+    assert.deepEqual(readdirSync(process.cwd()).filter((f) => f.startsWith("dsset-")), [], "nothing left in the working directory");
     assert.ok(!r.stdout.includes("PrivateKey"));
     named = await Named.start(zones.map((z) => ({ name: z, file: fx.path("named", `${z}.zone`) })));
     for (const z of zones) {

@@ -109,7 +109,8 @@ export class ZoneSigner {
       const input = join(dir, "zone.in");
       const output = join(dir, "zone.signed");
       writeFileSync(input, text);
-      const args = ["-q", "-K", dir, "-o", zone, "-N", "keep", "-S", "-s", signzoneTime(now - 3600), "-e", signzoneTime(now + this.d.signatureValidity * 86_400), ...(this.d.nsec3 ? ["-3", "-", "-H", "0"] : []), "-f", output, "--", input];
+      // -d: the dsset file dnssec-signzone writes goes to the temporary folder, not the working directory.
+      const args = ["-q", "-K", dir, "-d", dir, "-o", zone, "-N", "keep", "-S", "-s", signzoneTime(now - 3600), "-e", signzoneTime(now + this.d.signatureValidity * 86_400), ...(this.d.nsec3 ? ["-3", "-", "-H", "0"] : []), "-f", output, "--", input];
       const signed = await run(this.signzone, args);
       if (!signed.ok) return { ok: false, message: `dnssec-signzone: ${checkerMessage(signed.out, input)}` };
       const verified = await run(this.verify, ["-q", "-o", zone, "--", output]);
