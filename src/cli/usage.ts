@@ -4,10 +4,10 @@ import { DEFAULT_CONFIG_PATH } from "../config/defaults.js";
 export const VERSION = (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 export const USAGE = `usage: edgemanage -A DNET [-c CONFIG] [-n] [-v] [--force] [--force-update] [--adopt] [--daemonise]
-       edgemanage edge-conf -A DNET [-c CONFIG] --mode MODE [--comment TEXT] EDGE...
+       edgemanage edge-conf -A DNET [-c CONFIG | --state-url URL] --mode MODE [--comment TEXT] EDGE...
        edgemanage import -A DNET [-c CONFIG] [--statefile PATH] [--healthdata DIR] [--overwrite]
-       edgemanage query -A DNET [-c CONFIG] [--health H] [--state S] [--mode M] [--format F] [--history EDGE]
-       edgemanage check integrity|latency|rotation|freshness|served -A DNET [--config CONFIG] [-w N] [-c N]
+       edgemanage query -A DNET [-c CONFIG | --state-url URL] [--health H] [--state S] [--mode M] [--format F] [--history EDGE]
+       edgemanage check integrity|latency|rotation|freshness|served|dnssec -A DNET [--config CONFIG | --state-url URL] [-w N] [-c N]
        edgemanage dnssec keygen|ds -A DNET [-c CONFIG]
        edgemanage metrics forget -A DNET [-c CONFIG]
        edgemanage zones pull --to DIR --network DNET... [-c CONFIG] [--every S] [--once] [--listen HOST:PORT]
