@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import yaml from "js-yaml";
 import { parseConfig } from "../src/config/load.js";
 import { CHART, type K8sObject, byKind, helm, named, template } from "./support/k8s.js";
-import { requireTool, run } from "./support/tools.js";
+import { ROOT, requireTool, run } from "./support/tools.js";
 
 /** The chart's bind side: both zone transports, renders that GitOps tools can sync, availability, secondaries. */
 interface Container {
@@ -142,7 +142,9 @@ describe("chart: bind as a service to depend on", () => {
 
 describe("chart: every rendered named.conf passes named-checkconf", () => {
   const key = (name: string) => `key "${name}" {\n\talgorithm hmac-sha256;\n\tsecret "${Buffer.alloc(32, 7).toString("base64")}";\n};\n`;
+  const valuesFiles = readdirSync(join(ROOT, "test/helm")).filter((f) => f.endsWith(".yaml")).map((f) => [`test/helm/${f}`, yaml.load(readFileSync(join(ROOT, "test/helm", f), "utf8")) as Record<string, unknown>] as [string, Record<string, unknown>]);
   const variants: [string, Record<string, unknown>][] = [
+    ...valuesFiles.filter(([, v]) => (v.bind as { enabled?: boolean } | undefined)?.enabled !== false),
     ["defaults", base],
     ["s3 transport", s3],
     ["secondaries by address", { ...base, bind: { transfer: { secondaries: [{ address: "192.0.2.53" }, { address: "2001:db8::53", port: 5354 }] } } }],
