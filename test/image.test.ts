@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { chmodSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -15,7 +16,8 @@ import { ROOT, requireTool, run, runCli } from "./support/tools.js";
 const NODE = "24.9.0";
 // Keyed by the exact Node.js version: a cached base of another version is never taken for this one.
 const BASE = `localhost/edgemanage-node-base:${NODE}`;
-const IMAGE = "localhost/edgemanage:test";
+// Its own name: another copy of the suite on the machine builds, runs and removes its own image.
+const IMAGE = `localhost/edgemanage:test-${process.pid}-${randomBytes(3).toString("hex")}`;
 const buildah = (...args: string[]) => run("buildah", ["--storage-driver", "vfs", ...args], { timeoutMs: 900_000 });
 
 function openUp(dir: string): void {

@@ -8,6 +8,10 @@ image=${1:-localhost/edgemanage-node-base:24.9.0}
 node_version=${2:-24}
 storage=(--storage-driver vfs)
 
+# Two copies of the suite at once build the base one after the other (the second finds it made).
+exec 9>/var/tmp/edgemanage-base.lock
+flock -w 900 9 || { echo "timed out waiting for another build of the base image" >&2; exit 1; }
+
 if buildah "${storage[@]}" inspect --type image "$image" >/dev/null 2>&1; then
   echo "base image $image exists"
   exit 0
