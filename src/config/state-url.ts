@@ -1,4 +1,7 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { OperatorError } from "../util/errors.js";
+import { sha256 } from "../util/fs.js";
 import { type NetworkSettings, parseConfig, settingsFor } from "./load.js";
 
 /**
@@ -33,7 +36,8 @@ export function settingsFromStateUrl(text: string, dnet: string): NetworkSetting
     edgelist_dir: "/nonexistent",
     goodenough: 0.5,
     statefile: "/nonexistent/{dnet}.state",
-    lockfile: `/tmp/edgemanage-state-url.{dnet}.lock`,
+    // One lock per bucket, endpoint and network on this machine; the bucket's conditional writes do the rest.
+    lockfile: join(tmpdir(), `edgemanage-${sha256(`${text} ${process.env.AWS_ENDPOINT_URL_S3 ?? ""}`).slice(0, 12)}.{dnet}.lock`),
     zonetemplate_dir: "/nonexistent",
     edge_count: 1,
     named_dir: "/nonexistent",
