@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
-import { createSocket } from "node:dgram";
+import { type Socket, createSocket } from "node:dgram";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -183,11 +183,22 @@ describe("name lookups are bounded by the run", () => {
     requireTool("unshare", "util-linux");
     const [lit, named] = loopbackAddresses(2, 1770) as [string, string];
     const sim = await EdgeSim.start({ addresses: [lit, named], body: TEST_OBJECT });
-    // A resolver that reads every question and never answers, on its own loopback address.
-    const dns = createSocket("udp4");
-    await new Promise<void>((r) => dns.bind(53, "127.0.53.53", () => r()));
+    // A resolver that reads every question and never answers, on a loopback address of its own
+    // (resolv.conf has no port: another copy of the suite may hold port 53 of the address tried first).
+    let dns: Socket | null = null;
+    let resolver = "";
+    for (let attempt = 0; !dns; attempt++) {
+      const address = `127.53.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
+      const socket = createSocket("udp4");
+      const bound = await new Promise<boolean>((r) => {
+        socket.once("error", () => r(false));
+        socket.bind(53, address, () => r(true));
+      });
+      if (bound) [dns, resolver] = [socket, address];
+      else if (attempt >= 10) throw new Error("no loopback address with a free port 53");
+    }
     const dir = mkdtempSync(join(tmpdir(), "em-resolv-"));
-    writeFileSync(join(dir, "resolv.conf"), "nameserver 127.0.53.53\noptions timeout:5 attempts:3\n");
+    writeFileSync(join(dir, "resolv.conf"), `nameserver ${resolver}\noptions timeout:5 attempts:3\n`);
     writeFileSync(join(dir, "hosts"), `127.0.0.1 localhost\n${named} named.edges.test\n`);
     chmodSync(dir, 0o755);
     const names = Array.from({ length: 40 }, (_, i) => `edge${i}.silent.test`);
