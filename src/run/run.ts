@@ -42,7 +42,8 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
   const inputs = readInputs(s, log);
   const checker = zoneCheckerFor(s.config.zone_check, s.configPath);
   if (!checker && s.config.zone_check === "auto") log.warn("named-checkzone is not on PATH: zones are written unchecked (install bind9-utils, or set zone_check: never to silence this)");
-  const signer = signerFor(s, [...inputs.includes.keys()]);
+  const domains = [...inputs.includes.keys()];
+  const signer = signerFor(s, domains);
   const release = session.lock();
   try {
     const loaded = await loadState(store, s.dnet, now, log);
@@ -52,7 +53,6 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
     const probed = await probeNetwork(s, inputs, started, opts.signal, log);
     const combined = await mode.combine(probed.observations, inputs.edges, now, session.shares);
     // Read once: a vantage that loses the race re-plans before it writes anything, so the files are the same.
-    const domains = [...inputs.includes.keys()];
     const base: PlanBase = { s, inputs, current: readCurrentOutputs(s, domains), source: loaded.source, now, previous: loaded.state, forceUpdate: opts.forceUpdate, adopt: opts.adopt || s.config.adopt_zones, vantageLines: combined.lines, known: await transport.known(loaded.state, domains), sign: signer?.facts() ?? null };
     const adopt = async (committed: typeof loaded.state) => checkPlan(planAdopted(base, committed), checker);
     const committed = mode.committed(loaded.state, now);
