@@ -45,8 +45,8 @@ function singleProber(s: NetworkSettings, log: Logger): Mode {
 
 async function vantagePoint(s: NetworkSettings, v: NonNullable<NetworkSettings["config"]["vantage"]>, log: Logger): Promise<Mode> {
   // The AWS SDK is loaded only by the modes that use it.
-  const [{ ObservationExchange }, { makeS3Client }] = await Promise.all([import("../vantage/exchange.js"), import("../state/s3-store.js")]);
-  const exchange = new ObservationExchange(makeS3Client(s.s3!), s.s3!.bucket, s.s3!.observationsKey!, s.dnet, log);
+  const [{ ObservationExchange }, { s3ClientFor }] = await Promise.all([import("../vantage/exchange.js"), import("../state/s3-store.js")]);
+  const exchange = new ObservationExchange(s3ClientFor(s.s3!), s.s3!.bucket, s.s3!.observationsKey!, s.dnet, log);
   return {
     minSpacing: 0,
     async combine(own, edges, now, share) {

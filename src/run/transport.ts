@@ -31,8 +31,8 @@ const UPLOAD_DEADLINE_MS = 20_000;
 
 async function bucket(s: NetworkSettings, prefix: string, log: Logger): Promise<ZoneTransport> {
   // Loaded only when used: the AWS SDK is most of the start-up time of a run.
-  const [{ makeS3Client }, { ZoneBucket }] = await Promise.all([import("../state/s3-store.js"), import("../state/zone-bucket.js")]);
-  const b = new ZoneBucket(makeS3Client(s.s3!), s.s3!.bucket, prefix);
+  const [{ s3ClientFor }, { ZoneBucket }] = await Promise.all([import("../state/s3-store.js"), import("../state/zone-bucket.js")]);
+  const b = new ZoneBucket(s3ClientFor(s.s3!), s.s3!.bucket, prefix);
   return {
     async known(previous, domains) {
       const fromState = knownFromRecords(previous.zones, domains);

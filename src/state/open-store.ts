@@ -13,8 +13,8 @@ export function classicSource(s: NetworkSettings, healthdataStore = s.healthdata
 export async function openStore(s: NetworkSettings, log: Logger, readOnly = false): Promise<StateStore> {
   if (s.s3) {
     // Loaded only when used: the AWS SDK is most of the start-up time of a run.
-    const { S3StateStore, makeS3Client } = await import("./s3-store.js");
-    return new S3StateStore(makeS3Client(s.s3), { bucket: s.s3.bucket, key: s.s3.stateKey, onUnreadable: s.config.state.on_unreadable, maxBytes: s.config.state.max_bytes, deadlineMs: 15_000 }, log);
+    const { S3StateStore, s3ClientFor } = await import("./s3-store.js");
+    return new S3StateStore(s3ClientFor(s.s3), { bucket: s.s3.bucket, key: s.s3.stateKey, onUnreadable: s.config.state.on_unreadable, maxBytes: s.config.state.max_bytes, deadlineMs: 15_000 }, log);
   }
   return new FileStateStore(s.statefile, () => classicSource(s), log, readOnly, s.config.state.max_bytes);
 }

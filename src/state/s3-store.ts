@@ -31,6 +31,19 @@ export function makeS3Client(opts: { region: string; endpoint?: string; forcePat
   });
 }
 
+const clients = new WeakMap<object, S3Client>();
+
+/**
+ * The one client of a network's S3 settings: the state store, the observations exchange and the zone
+ * transport share it, so credentials are resolved once (an IRSA role is assumed once, not three times)
+ * and connections are reused, across runs too with --daemonise.
+ */
+export function s3ClientFor(opts: { region: string; endpoint?: string; forcePathStyle: boolean }): S3Client {
+  let client = clients.get(opts);
+  if (!client) clients.set(opts, (client = makeS3Client(opts)));
+  return client;
+}
+
 type S3Error = Error & { $metadata?: { httpStatusCode?: number }; Code?: string; code?: string };
 
 const CREDENTIAL_ERRORS = new Set(["AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "CredentialsProviderError", "Forbidden"]);
