@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
 import { DEFAULT_CONFIG_PATH, loadSettings } from "../config/load.js";
@@ -9,6 +8,7 @@ import { JUDGEMENTS, MODES, type NetworkState } from "../core/state.js";
 import { readState } from "../ops/read-state.js";
 import { DEFAULT_MAX_STATE_BYTES, decodeStateBytes } from "../state/codec.js";
 import { OperatorError, errorMessage } from "../util/errors.js";
+import { runProgram } from "../util/exec.js";
 import { toolLogger } from "../util/log.js";
 import { setEdgeModes } from "./edge-conf.js";
 import type { ClassicTool } from "./usage.js";
@@ -84,13 +84,10 @@ async function edgeQuery(argv: string[]): Promise<number> {
 }
 
 /** Logs a line to syslog (facility daemon) with the system's `logger`; a missing `logger` is a warning. */
-const syslog = (message: string): Promise<void> =>
-  new Promise((resolve) =>
-    execFile("logger", ["-p", "daemon.info", "-t", "edge_conf", "--", message], { timeout: 5000 }, (err) => {
-      if (err) process.stderr.write(`edge_conf: could not log to syslog (${errorMessage(err)}); pass --no-syslog to skip it\n`);
-      resolve();
-    }),
-  );
+async function syslog(message: string): Promise<void> {
+  const r = await runProgram("logger", ["-p", "daemon.info", "-t", "edge_conf", "--", message], 5000);
+  if (!r.ok) process.stderr.write(`edge_conf: could not log to syslog (${r.error}); pass --no-syslog to skip it\n`);
+}
 
 /** edge_conf: -A DNET [-c CONFIG] -m MODE [-C COMMENT] [--no-syslog] EDGE */
 async function edgeConf(argv: string[]): Promise<number> {

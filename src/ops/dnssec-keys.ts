@@ -1,19 +1,20 @@
-import { execFile } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { OperatorError, errorMessage } from "../util/errors.js";
+import { runProgram, withTempDir } from "../util/exec.js";
 import { findOnPath } from "../zone/check.js";
 import { parseKeyFileName } from "../zone/dnssec.js";
 
 const ALGORITHMS: Record<number, string> = { 13: "ECDSAP256SHA256", 15: "ED25519" };
 
-const run = (program: string, args: string[], cwd?: string): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const p = findOnPath(program);
-    if (!p) return reject(new OperatorError(`${program} is not on PATH; install bind9-utils (Debian)`, 2));
-    execFile(p, args, { timeout: 60_000, cwd }, (err, stdout, stderr) => (err ? reject(new OperatorError(`${program}: ${(stderr || err.message).trim()}`, 1)) : resolve(stdout)));
-  });
+/** A BIND tool's output; its failure is the operator's error, in its own words. */
+async function run(program: string, args: string[]): Promise<string> {
+  const p = findOnPath(program);
+  if (!p) throw new OperatorError(`${program} is not on PATH; install bind9-utils (Debian)`, 2);
+  const r = await runProgram(p, args, 60_000);
+  if (!r.ok) throw new OperatorError(`${program}: ${(r.stderr || r.error || "").trim()}`, 1);
+  return r.stdout;
+}
 
 /** The public key files in the folder, per zone, with whether each is a KSK. */
 function publicKeys(dir: string, algorithm: number): Map<string, { file: string; ksk: boolean }[]> {
@@ -59,8 +60,7 @@ export async function keygen(dir: string, zones: readonly string[], algorithm: n
 /** `edgemanage dnssec ds`: the DS records (SHA-256) of every zone's KSKs, for the parent zone. */
 export async function dsRecords(dir: string, zones: readonly string[], algorithm: number): Promise<string[]> {
   const have = publicKeys(dir, algorithm);
-  const tmp = mkdtempSync(join(tmpdir(), "edgemanage-ds-"));
-  try {
+  return withTempDir("edgemanage-ds-", async (tmp) => {
     const out: string[] = [];
     for (const zone of zones) {
       const ksks = (have.get(zone.toLowerCase()) ?? []).filter((k) => k.ksk);
@@ -72,9 +72,7 @@ export async function dsRecords(dir: string, zones: readonly string[], algorithm
       }
     }
     return out;
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+  });
 }
 
 /** The Secret key of a key file: a Kubernetes Secret cannot have `+` in a key, `_` stands for it. */

@@ -1,5 +1,5 @@
-import { execFile } from "node:child_process";
 import type { Logger } from "pino";
+import { runProgram } from "../util/exec.js";
 
 /**
  * Runs operator hooks without a shell: the classic tool split each command on spaces, and so do we.
@@ -9,12 +9,8 @@ export async function runCommands(which: string, commands: readonly string[], lo
   for (const command of commands) {
     const [file, ...args] = command.trim().split(/\s+/);
     if (!file) continue;
-    await new Promise<void>((resolve) => {
-      execFile(file, args, { timeout: timeoutMs }, (err, stdout, stderr) => {
-        if (err) log.error({ hook: which, command, err: err.message, stderr: stderr.trim().slice(0, 2000) }, "command failed");
-        else log.info({ hook: which, command, stdout: stdout.trim().slice(0, 2000) }, "command ran");
-        resolve();
-      });
-    });
+    const r = await runProgram(file, args, timeoutMs);
+    if (!r.ok) log.error({ hook: which, command, err: r.error, stderr: r.stderr.trim().slice(0, 2000) }, "command failed");
+    else log.info({ hook: which, command, stdout: r.stdout.trim().slice(0, 2000) }, "command ran");
   }
 }

@@ -1,9 +1,8 @@
-import { execFile } from "node:child_process";
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { accessSync, constants, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import type { ZoneCheckMode } from "../config/schema.js";
 import { OperatorError } from "../util/errors.js";
+import { runProgram, withTempDir } from "../util/exec.js";
 import type { ZonePlan } from "./render.js";
 
 
@@ -50,21 +49,13 @@ export function checkerMessage(output: string, file: string): string {
 export function namedCheckzone(program: string): ZoneChecker {
   return {
     program,
-    async check(domain, text) {
-      const dir = mkdtempSync(join(tmpdir(), "edgemanage-check-"));
-      const file = join(dir, `${domain}.zone`);
-      try {
+    check: (domain, text) =>
+      withTempDir("edgemanage-check-", async (dir): Promise<ZoneCheckResult> => {
+        const file = join(dir, `${domain}.zone`);
         writeFileSync(file, text);
-        return await new Promise<ZoneCheckResult>((resolve) => {
-          execFile(program, ["-k", "fail", "-i", "local", "--", domain, file], { timeout: 30_000 }, (err, stdout, stderr) => {
-            if (!err) resolve({ ok: true });
-            else resolve({ ok: false, message: checkerMessage(`${stdout}\n${stderr}`, file) || err.message });
-          });
-        });
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
+        const r = await runProgram(program, ["-k", "fail", "-i", "local", "--", domain, file], 30_000);
+        return r.ok ? { ok: true } : { ok: false, message: checkerMessage(`${r.stdout}\n${r.stderr}`, file) || (r.error ?? "") };
+      }),
   };
 }
 

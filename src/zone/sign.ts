@@ -1,8 +1,7 @@
-import { execFile } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { OperatorError, errorMessage } from "../util/errors.js";
+import { runProgram, withTempDir } from "../util/exec.js";
 import { sha256 } from "../util/fs.js";
 import { checkerMessage, findOnPath } from "./check.js";
 import { type KeyFileName, type SignFacts, earliestExpiry, parseKeyFileName, signzoneTime } from "./dnssec.js";
@@ -24,9 +23,6 @@ interface ZoneKeys {
 }
 
 export type Signed = { ok: true; text: string; expires: number } | { ok: false; message: string };
-
-const run = (program: string, args: string[]): Promise<{ ok: boolean; out: string }> =>
-  new Promise((resolve) => execFile(program, args, { timeout: 60_000 }, (err, stdout, stderr) => resolve({ ok: !err, out: `${stdout}\n${stderr}` })));
 
 function tool(name: string): string {
   const p = findOnPath(name);
@@ -101,27 +97,24 @@ export class ZoneSigner {
    * Signatures are valid from an hour ago by the machine's clock, never the run's injected one:
    * resolvers check them against real time.
    */
-  async sign(zone: string, text: string, dnet: string): Promise<Signed> {
+  sign(zone: string, text: string, dnet: string): Promise<Signed> {
     const now = Date.now() / 1000;
-    const dir = mkdtempSync(join(tmpdir(), "edgemanage-sign-"));
-    try {
+    return withTempDir("edgemanage-sign-", async (dir): Promise<Signed> => {
       for (const f of this.keys.get(zone)!.files) copyFileSync(f.path, join(dir, f.name.canonical));
       const input = join(dir, "zone.in");
       const output = join(dir, "zone.signed");
       writeFileSync(input, text);
       // -d: the dsset file dnssec-signzone writes goes to the temporary folder, not the working directory.
       const args = ["-q", "-K", dir, "-d", dir, "-o", zone, "-N", "keep", "-S", "-s", signzoneTime(now - 3600), "-e", signzoneTime(now + this.d.signatureValidity * 86_400), ...(this.d.nsec3 ? ["-3", "-", "-H", "0"] : []), "-f", output, "--", input];
-      const signed = await run(this.signzone, args);
-      if (!signed.ok) return { ok: false, message: `dnssec-signzone: ${checkerMessage(signed.out, input)}` };
-      const verified = await run(this.verify, ["-q", "-o", zone, "--", output]);
-      if (!verified.ok) return { ok: false, message: `dnssec-verify: ${checkerMessage(verified.out, output)}` };
+      const signed = await runProgram(this.signzone, args, 60_000);
+      if (!signed.ok) return { ok: false, message: `dnssec-signzone: ${checkerMessage(`${signed.stdout}\n${signed.stderr}`, input)}` };
+      const verified = await runProgram(this.verify, ["-q", "-o", zone, "--", output], 60_000);
+      if (!verified.ok) return { ok: false, message: `dnssec-verify: ${checkerMessage(`${verified.stdout}\n${verified.stderr}`, output)}` };
       // dnssec-signzone's header comments carry the signing time: the ownership line takes their place.
       const body = readFileSync(output, "utf8").replace(/^(;[^\n]*\n)+/, "");
       const expires = earliestExpiry(body);
       if (expires === null) return { ok: false, message: "dnssec-signzone wrote no signature" };
       return { ok: true, text: `${ownershipLine(dnet)}${body}`, expires };
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }
 }
