@@ -1,9 +1,10 @@
-import { copyFileSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { OperatorError, errorMessage } from "../util/errors.js";
 import { runProgram, withTempDir } from "../util/exec.js";
 import { findOnPath } from "../zone/check.js";
 import { parseKeyFileName } from "../zone/dnssec.js";
+import { type PublicKey, publicKeysIn } from "../zone/keys.js";
 
 const ALGORITHMS: Record<number, string> = { 13: "ECDSAP256SHA256", 15: "ED25519" };
 
@@ -16,22 +17,15 @@ async function run(program: string, args: string[]): Promise<string> {
   return r.stdout;
 }
 
-/** The public key files in the folder, per zone, with whether each is a KSK. */
-function publicKeys(dir: string, algorithm: number): Map<string, { file: string; ksk: boolean }[]> {
-  const out = new Map<string, { file: string; ksk: boolean }[]>();
+/** The folder's public keys per zone; a folder not made yet has none. */
+function publicKeys(dir: string, algorithm: number): Map<string, PublicKey[]> {
   let names: string[] = [];
   try {
     names = readdirSync(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw new OperatorError(`dnssec.keys: ${errorMessage(err)}`, 2);
   }
-  for (const n of names.sort()) {
-    const k = parseKeyFileName(n);
-    if (!k || k.ext !== "key" || k.algorithm !== algorithm) continue;
-    const ksk = /\bDNSKEY\s+257\s/.test(readFileSync(join(dir, n), "utf8"));
-    out.set(k.zone, [...(out.get(k.zone) ?? []), { file: n, ksk }]);
-  }
-  return out;
+  return publicKeysIn(dir, names, algorithm);
 }
 
 /**
@@ -66,9 +60,8 @@ export async function dsRecords(dir: string, zones: readonly string[], algorithm
       const ksks = (have.get(zone.toLowerCase()) ?? []).filter((k) => k.ksk);
       if (!ksks.length) throw new OperatorError(`dnssec.keys: no KSK for ${zone} in ${dir}; create it with: edgemanage dnssec keygen`, 2);
       for (const k of ksks) {
-        const canonical = parseKeyFileName(k.file)!.canonical;
-        copyFileSync(join(dir, k.file), join(tmp, canonical));
-        out.push((await run("dnssec-dsfromkey", ["-2", "--", join(tmp, canonical)])).trim());
+        copyFileSync(join(dir, k.file), join(tmp, k.name.canonical));
+        out.push((await run("dnssec-dsfromkey", ["-2", "--", join(tmp, k.name.canonical)])).trim());
       }
     }
     return out;
@@ -83,7 +76,7 @@ export function trustAnchor(dir: string, zone: string, algorithm: number): strin
   const keys = (publicKeys(dir, algorithm).get(zone.toLowerCase()) ?? []).filter((k) => k.ksk);
   if (!keys.length) throw new OperatorError(`dnssec.keys: no KSK for ${zone} in ${dir}`, 2);
   const lines = keys.map((k) => {
-    const m = /\bDNSKEY\s+257\s+3\s+(\d+)\s+(.+)$/m.exec(readFileSync(join(dir, k.file), "utf8"))!;
+    const m = /\bDNSKEY\s+257\s+3\s+(\d+)\s+(.+)$/m.exec(k.text)!;
     return `  "${zone}." static-key 257 3 ${m[1]} "${m[2]!.replace(/\s+/g, "")}";`;
   });
   return `trust-anchors {\n${lines.join("\n")}\n};\n`;

@@ -5,6 +5,7 @@ import { runProgram, withTempDir } from "../util/exec.js";
 import { sha256 } from "../util/fs.js";
 import { checkerMessage, findOnPath } from "./check.js";
 import { type KeyFileName, type SignFacts, earliestExpiry, parseKeyFileName, signzoneTime } from "./dnssec.js";
+import { type PublicKey, publicKeysIn } from "./keys.js";
 import { ownershipLine } from "./render.js";
 
 export interface DnssecSettings {
@@ -30,31 +31,25 @@ function tool(name: string): string {
   return p;
 }
 
-/** A zone's key pairs in the folder: each .key with its .private, at least one KSK and one ZSK of the algorithm. */
-function keysOf(dir: string, names: readonly string[], zone: string, algorithm: number, dnet: string): ZoneKeys {
-  const mine = names.map((n) => ({ n, k: parseKeyFileName(n) })).filter((x) => x.k && x.k.zone === zone && x.k.algorithm === algorithm);
-  const publics = mine.filter((x) => x.k!.ext === "key");
-  const fix = `create them with: edgemanage dnssec keygen -A ${dnet}`;
+/** A zone's key pairs in the folder: each .key with its .private, at least one KSK and one ZSK. */
+function keysOf(dir: string, names: readonly string[], publics: readonly PublicKey[], zone: string, d: DnssecSettings, dnet: string): ZoneKeys {
   const files: ZoneKeys["files"] = [];
-  let ksk = 0;
-  let zsk = 0;
   for (const p of publics) {
-    const priv = mine.find((x) => x.k!.ext === "private" && x.k!.id === p.k!.id);
-    if (!priv) throw new OperatorError(`dnssec.keys: ${join(dir, p.n)} has no private key beside it (${p.k!.canonical.replace(/key$/, "private")}); restore it, or remove the key`, 2);
-    let pub: string;
+    const priv = names.find((n) => {
+      const k = parseKeyFileName(n);
+      return k?.ext === "private" && k.zone === zone && k.algorithm === p.name.algorithm && k.id === p.name.id;
+    });
+    if (!priv) throw new OperatorError(`dnssec.keys: ${join(dir, p.file)} has no private key beside it (${p.name.canonical.replace(/key$/, "private")}); restore it, or remove the key`, 2);
     try {
-      pub = readFileSync(join(dir, p.n), "utf8");
-      readFileSync(join(dir, priv.n));
+      readFileSync(join(dir, priv));
     } catch (err) {
       throw new OperatorError(`dnssec.keys: ${errorMessage(err)}; the run's user must be able to read the key files`, 2);
     }
-    if (/\bDNSKEY\s+257\s/.test(pub)) ksk++;
-    else zsk++;
-    files.push({ path: join(dir, p.n), name: p.k! }, { path: join(dir, priv.n), name: priv.k! });
+    files.push({ path: join(dir, p.file), name: p.name }, { path: join(dir, priv), name: parseKeyFileName(priv)! });
   }
-  if (!ksk || !zsk) throw new OperatorError(`dnssec.keys: ${dir} has ${ksk ? "no zone-signing key (ZSK)" : "no key-signing key (KSK)"} of algorithm ${algorithm} for zone ${zone}; ${fix}`, 2);
-  const fingerprint = sha256(files.filter((f) => f.name.ext === "key").sort((a, b) => (a.path < b.path ? -1 : 1)).map((f) => readFileSync(f.path, "utf8")).join("\n"));
-  return { files, facts: { keys: fingerprint, resignBefore: 0 } };
+  const ksk = publics.some((p) => p.ksk);
+  if (!ksk || !publics.some((p) => !p.ksk)) throw new OperatorError(`dnssec.keys: ${dir} has ${ksk ? "no zone-signing key (ZSK)" : "no key-signing key (KSK)"} of algorithm ${d.algorithm} for zone ${zone}; create them with: edgemanage dnssec keygen -A ${dnet}`, 2);
+  return { files, facts: { keys: sha256(publics.map((p) => p.text).join("\n")), resignBefore: d.resignBefore } };
 }
 
 /**
@@ -78,9 +73,8 @@ export class ZoneSigner {
     } catch (err) {
       throw new OperatorError(`dnssec.keys: cannot read the folder (${errorMessage(err)}); create it with: edgemanage dnssec keygen -A ${dnet}`, 2);
     }
-    const keys = new Map(zones.map((z) => [z, keysOf(d.keys, names, z.toLowerCase(), d.algorithm, dnet)] as const));
-    for (const k of keys.values()) k.facts.resignBefore = d.resignBefore;
-    return new ZoneSigner(d, keys);
+    const publics = publicKeysIn(d.keys, names, d.algorithm);
+    return new ZoneSigner(d, new Map(zones.map((z) => [z, keysOf(d.keys, names, publics.get(z.toLowerCase()) ?? [], z.toLowerCase(), d, dnet)] as const)));
   }
 
   /** Per zone, what the plan needs to know to decide whether to sign again. */
