@@ -1,7 +1,6 @@
 import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
 import { DEFAULT_CONFIG_PATH, loadSettings } from "../config/load.js";
-import { readEdgeLists } from "../config/inputs.js";
 import { readInputFile } from "../config/text-input.js";
 import { lastValue } from "../core/history.js";
 import { JUDGEMENTS, MODES, type NetworkState } from "../core/state.js";
@@ -11,6 +10,7 @@ import { OperatorError, errorMessage } from "../util/errors.js";
 import { runProgram } from "../util/exec.js";
 import { toolLogger } from "../util/log.js";
 import { setEdgeModes } from "./edge-conf.js";
+import { knownEdges } from "./options.js";
 import type { ClassicTool } from "./usage.js";
 
 /**
@@ -67,7 +67,7 @@ async function edgeQuery(argv: string[]): Promise<number> {
   const now = Date.now() / 1000;
   const sep = format === "csv" ? "," : "\t";
   let headed = !values.header;
-  for (const edge of readEdgeLists(s.edgelistFiles).edges) {
+  for (const edge of knownEdges(s, state)) {
     const r = state.edges[edge];
     const row = { mode: r?.mode ?? "available", state: r?.state ?? "out", health: r?.health ?? "None", edge, duration: String(r?.changed ? Math.floor(now - r.changed) : -1), comment: r?.comment ?? "None" };
     if ((health && row.health !== health) || (st && row.state !== st) || (mode && row.mode !== mode)) continue;
@@ -156,7 +156,7 @@ async function checkLatency(argv: string[]): Promise<number> {
   const s = loadSettings(values.config, values.dnet);
   const { state } = await readState(s, toolLogger(values.verbose));
   let worst: { edge: string; seconds: number } | null = null;
-  for (const edge of readEdgeLists(s.edgelistFiles).edges) {
+  for (const edge of knownEdges(s, state)) {
     const r = state.edges[edge];
     const last = r ? lastValue(r.samples) : null;
     if (last === null || (!values.all && r!.state !== "in")) continue;

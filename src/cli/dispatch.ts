@@ -1,36 +1,26 @@
 import { OperatorError, errorMessage } from "../util/errors.js";
 import { CLASSIC_TOOLS, type ClassicTool, USAGE, VERSION } from "./usage.js";
 
+interface Command {
+  run: (argv: string[]) => Promise<number>;
+  usage: string;
+}
+
+/** A command whose module is loaded only when it is asked for. */
+const lazy =
+  <M>(load: () => Promise<M>, pick: (m: M) => Command) =>
+  async (): Promise<Command> =>
+    pick(await load());
+
 /** Each command is loaded only when asked for: `--help` and `--version` load no adapter at all. */
-const COMMANDS: Record<string, () => Promise<{ run: (argv: string[]) => Promise<number>; usage: string }>> = {
-  "edge-conf": async () => {
-    const m = await import("./edge-conf.js");
-    return { run: m.edgeConf, usage: m.EDGE_CONF_USAGE };
-  },
-  import: async () => {
-    const m = await import("./import.js");
-    return { run: m.importClassic, usage: m.IMPORT_USAGE };
-  },
-  query: async () => {
-    const m = await import("./query.js");
-    return { run: m.query, usage: m.QUERY_USAGE };
-  },
-  metrics: async () => {
-    const m = await import("./metrics.js");
-    return { run: m.metrics, usage: m.METRICS_USAGE };
-  },
-  dnssec: async () => {
-    const m = await import("./dnssec.js");
-    return { run: m.dnssec, usage: m.DNSSEC_USAGE };
-  },
-  zones: async () => {
-    const m = await import("./zones.js");
-    return { run: m.zones, usage: m.ZONES_USAGE };
-  },
-  check: async () => {
-    const m = await import("./check.js");
-    return { run: m.check, usage: m.CHECK_USAGE };
-  },
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  "edge-conf": lazy(() => import("./edge-conf.js"), (m) => ({ run: m.edgeConf, usage: m.EDGE_CONF_USAGE })),
+  import: lazy(() => import("./import.js"), (m) => ({ run: m.importClassic, usage: m.IMPORT_USAGE })),
+  query: lazy(() => import("./query.js"), (m) => ({ run: m.query, usage: m.QUERY_USAGE })),
+  metrics: lazy(() => import("./metrics.js"), (m) => ({ run: m.metrics, usage: m.METRICS_USAGE })),
+  dnssec: lazy(() => import("./dnssec.js"), (m) => ({ run: m.dnssec, usage: m.DNSSEC_USAGE })),
+  zones: lazy(() => import("./zones.js"), (m) => ({ run: m.zones, usage: m.ZONES_USAGE })),
+  check: lazy(() => import("./check.js"), (m) => ({ run: m.check, usage: m.CHECK_USAGE })),
 };
 
 /**

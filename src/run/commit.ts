@@ -5,6 +5,7 @@ import { sameInterval } from "../core/quorum.js";
 import type { SaveOutcome } from "../metrics/report.js";
 import { type Loaded, type StateStore, StateStoreError } from "../state/store.js";
 import { errorMessage } from "../util/errors.js";
+import { shasOf } from "../zone/manifest.js";
 import { type Written, withZoneRecords, writeOutputs } from "./outputs.js";
 import type { RunPlan } from "./plan.js";
 import type { ZoneTransport } from "./transport.js";
@@ -44,8 +45,6 @@ async function writeAndUpload(s: NetworkSettings, plan: RunPlan, transport: Zone
   return { written: out.written, errors: [...out.errors, ...up.errors], inBucket: up.inBucket };
 }
 
-/** The bucket's zones as the plan found them: what a vantage records when it saves before uploading. */
-const knownShas = (plan: RunPlan) => new Map([...(plan.upload?.known ?? [])].map(([d, e]) => [d, e.sha256]));
 
 /** A single prober writes its outputs and uploads its zones, then saves the state with the records of what it wrote. */
 export function fileCommitter(s: NetworkSettings, store: StateStore, loaded: Loaded, log: Logger, transport: ZoneTransport): Committer {
@@ -67,8 +66,9 @@ export function vantageCommitter(s: NetworkSettings, store: StateStore, loaded: 
     async commit(plan) {
       if (plan.state === null) return writeOnly(s, plan, log);
       const planned = plan.zones.filter((z) => z.write).map((z) => z.domain);
-      // Saved before uploading: the next decider reads the manifest to learn what this one uploaded.
-      const saved = await save(store, { ...withZoneRecords(plan.state, plan.zones, planned, knownShas(plan)), decidedBy: vantage.name }, loaded, log, "state saved: this vantage's decision is this interval's");
+      // Saved before uploading, with what the bucket held when the run planned: the next decider reads
+      // the manifest to learn what this one uploaded.
+      const saved = await save(store, { ...withZoneRecords(plan.state, plan.zones, planned, shasOf(plan.upload?.known ?? new Map())), decidedBy: vantage.name }, loaded, log, "state saved: this vantage's decision is this interval's");
       const nothingWritten = { plan, written: [], errors: [], ...saved };
       if (saved.stateSave !== "lost_race") {
         if (saved.failure) return nothingWritten;

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { NetworkSettings } from "../config/load.js";
 import type { NetworkState } from "../core/state.js";
 import { errorMessage } from "../util/errors.js";
-import { type ManifestEntry, type UploadPlan, knownFromRecords } from "../zone/manifest.js";
+import { type ManifestEntry, type UploadPlan, knownFromRecords, shasOf } from "../zone/manifest.js";
 
 /** What an upload left in the bucket: domain → sha256 of the zone the manifest now names. */
 export interface Uploaded {
@@ -46,9 +46,9 @@ async function bucket(s: NetworkSettings, prefix: string, log: Logger): Promise<
       }
     },
     async upload(plan, written) {
-      const inBucket = new Map<string, string>();
-      if (!plan) return { inBucket, errors: [] };
-      for (const [d, e] of plan.known) inBucket.set(d, e.sha256);
+      if (!plan) return { inBucket: new Map(), errors: [] };
+      // Until a new manifest is in place, the bucket holds what it held.
+      let inBucket = shasOf(plan.known);
       if (!plan.manifest) return { inBucket, errors: [] };
       const signal = AbortSignal.timeout(UPLOAD_DEADLINE_MS);
       const errors: string[] = [];
@@ -70,8 +70,7 @@ async function bucket(s: NetworkSettings, prefix: string, log: Logger): Promise<
       try {
         await b.putManifest({ ...plan.manifest, zones }, signal);
         log.info({ manifest: b.url("manifest.json"), zones: Object.keys(zones).length }, "zone manifest uploaded");
-        inBucket.clear();
-        for (const [d, e] of Object.entries(zones)) inBucket.set(d, e.sha256);
+        inBucket = shasOf(new Map(Object.entries(zones)));
       } catch (err) {
         errors.push(errorMessage(err));
       }

@@ -38,6 +38,9 @@ export function parseManifest(body: Buffer, where: string): Manifest {
 /** Sorted keys: the same zones give the same bytes. */
 export const manifestText = (m: Manifest): string => `${JSON.stringify({ ...m, zones: Object.fromEntries(Object.entries(m.zones).sort(([a], [b]) => (a < b ? -1 : 1))) })}\n`;
 
+/** domain → the sha256 of the zone the entries name. */
+export const shasOf = (entries: ReadonlyMap<string, ManifestEntry>): Map<string, string> => new Map([...entries].map(([d, e]) => [d, e.sha256]));
+
 /** What the bucket holds, as the state records know it; null when a record says an upload is pending (the manifest must be read). */
 export function knownFromRecords(records: Readonly<Record<string, ZoneRecord>>, domains: Iterable<string>): Map<string, ManifestEntry> | null {
   const out = new Map<string, ManifestEntry>();
