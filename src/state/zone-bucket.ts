@@ -7,6 +7,9 @@ export const MAX_ZONE_BYTES = 16 * 1024 * 1024;
 
 export type ManifestRead = { status: "unchanged" } | { status: "missing" } | { status: "ok"; manifest: Manifest; etag: string | null };
 
+/** An object larger than anything this tool writes: refused before its body is read. */
+class TooLarge extends Error {}
+
 type S3Error = Error & { $metadata?: { httpStatusCode?: number } };
 const statusOf = (err: unknown) => (err as S3Error).$metadata?.httpStatusCode;
 
@@ -25,36 +28,35 @@ export class ZoneBucket {
     return `s3://${this.bucket}/${this.prefix}${name}`;
   }
 
-  private async getBytes(key: string, max: number, signal: AbortSignal, ifNoneMatch?: string): Promise<{ body: Buffer; etag: string | null }> {
-    const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, IfNoneMatch: ifNoneMatch }), { abortSignal: signal });
-    if ((res.ContentLength ?? 0) > max) {
-      res.Body?.transformToWebStream().cancel().catch(() => {});
-      throw new Error(`s3://${this.bucket}/${key}: ${res.ContentLength} bytes, more than the ${max} allowed: refused before reading it`);
-    }
-    return { body: Buffer.from((await res.Body?.transformToByteArray()) ?? new Uint8Array()), etag: res.ETag ?? null };
-  }
-
-  /** The manifest, or "unchanged" when its ETag is still `etag` (a 304 costs no body). */
-  async manifest(signal: AbortSignal, etag?: string): Promise<ManifestRead> {
-    const where = this.url("manifest.json");
+  /** An object's bytes, or the status that says there are none (304 unchanged, 404 missing); any other failure explained. */
+  private async getBytes(name: string, max: number, signal: AbortSignal, ifNoneMatch?: string): Promise<{ body: Buffer; etag: string | null } | { status: 304 | 404 }> {
+    const where = this.url(name);
     try {
-      const { body, etag: got } = await this.getBytes(`${this.prefix}manifest.json`, MAX_MANIFEST_BYTES, signal, etag);
-      return { status: "ok", manifest: parseManifest(body, where), etag: got };
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: `${this.prefix}${name}`, IfNoneMatch: ifNoneMatch }), { abortSignal: signal });
+      if ((res.ContentLength ?? 0) > max) {
+        res.Body?.transformToWebStream().cancel().catch(() => {});
+        throw new TooLarge(`${where}: ${res.ContentLength} bytes, more than the ${max} allowed: refused before reading it`);
+      }
+      return { body: Buffer.from((await res.Body?.transformToByteArray()) ?? new Uint8Array()), etag: res.ETag ?? null };
     } catch (err) {
-      if (statusOf(err) === 304 || (err as Error).name === "NotModified") return { status: "unchanged" };
-      if ((err as Error).name === "NoSuchKey" || statusOf(err) === 404) return { status: "missing" };
-      if (err instanceof Error && err.message.startsWith(where)) throw err;
+      if (err instanceof TooLarge) throw err;
+      if (statusOf(err) === 304 || (err as Error).name === "NotModified") return { status: 304 };
+      if ((err as Error).name === "NoSuchKey" || statusOf(err) === 404) return { status: 404 };
       throw explain(err, where);
     }
   }
 
+  /** The manifest, or "unchanged" when its ETag is still `etag` (a 304 costs no body). */
+  async manifest(signal: AbortSignal, etag?: string): Promise<ManifestRead> {
+    const got = await this.getBytes("manifest.json", MAX_MANIFEST_BYTES, signal, etag);
+    if ("status" in got) return { status: got.status === 304 ? "unchanged" : "missing" };
+    return { status: "ok", manifest: parseManifest(got.body, this.url("manifest.json")), etag: got.etag };
+  }
+
   async zone(domain: string, signal: AbortSignal): Promise<Buffer> {
-    try {
-      return (await this.getBytes(`${this.prefix}${domain}.zone`, MAX_ZONE_BYTES, signal)).body;
-    } catch (err) {
-      if (err instanceof Error && err.message.startsWith("s3://")) throw err;
-      throw explain(err, this.url(`${domain}.zone`));
-    }
+    const got = await this.getBytes(`${domain}.zone`, MAX_ZONE_BYTES, signal);
+    if ("status" in got) throw new Error(`${this.url(`${domain}.zone`)}: no such object, though the manifest names it`);
+    return got.body;
   }
 
   private async put(name: string, body: string, type: string, signal: AbortSignal): Promise<void> {
