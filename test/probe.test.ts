@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import http from "node:http";
-import https from "node:https";
 import { after, before, describe, test } from "node:test";
-import { type ProbeSettings, md5, probeAll, probeOne } from "../src/probe/probe.js";
+import { probeAll } from "../src/probe/fleet.js";
+import { ProbeGroup, type ProbeSettings, md5, probeOne } from "../src/probe/probe.js";
 import { EdgeSim, loopbackAddresses } from "./support/edge-sim.js";
 import { TEST_OBJECT } from "./support/fixture.js";
 import { selfSigned } from "./support/tls.js";
@@ -28,7 +27,7 @@ function settings(over: Partial<ProbeSettings> = {}): ProbeSettings {
 }
 
 const never = new AbortController().signal;
-const agent = new http.Agent({ keepAlive: false });
+const group = new ProbeGroup(never);
 
 describe("probe against real loopback edges", () => {
   before(async () => {
@@ -42,7 +41,7 @@ describe("probe against real loopback edges", () => {
   after(() => sim.close());
 
   test("a good edge: ok, timed to the last byte, Host, User-Agent and path reach it", async () => {
-    const o = await probeOne(fast!, settings(), agent, never);
+    const o = await probeOne(fast!, settings(), group);
     assert.equal(o.outcome, "ok");
     assert.ok(o.seconds < 0.3, `${o.seconds}`);
     const seen = sim.requests.filter((r) => r.address === fast).at(-1)!;
@@ -51,39 +50,39 @@ describe("probe against real loopback edges", () => {
     assert.equal(seen.path, "/edgemanage.object");
   });
   test("a delayed edge is timed with its delay", async () => {
-    const o = await probeOne(slow!, settings(), agent, never);
+    const o = await probeOne(slow!, settings(), group);
     assert.equal(o.outcome, "ok");
     assert.ok(o.seconds >= 0.3 && o.seconds < 0.6, `${o.seconds}`);
   });
   test("a slow body counts: time covers the whole object", async () => {
-    const o = await probeOne(slowBody!, settings(), agent, never);
+    const o = await probeOne(slowBody!, settings(), group);
     assert.equal(o.outcome, "ok");
     assert.ok(o.seconds >= 0.4, `${o.seconds}`);
   });
   test("refused connections are retried, then recorded as the failure value", async () => {
-    const o = await probeOne(refused!, settings({ retry: 2 }), agent, never);
+    const o = await probeOne(refused!, settings({ retry: 2 }), group);
     assert.equal(o.outcome, "refused");
     assert.equal(o.seconds, 1);
     assert.match(o.detail!, /after 3 attempts/);
   });
   test("an edge that never answers times out at the fetch timeout", async () => {
     const t0 = Date.now();
-    const o = await probeOne(hang!, settings({ timeout: 0.5 }), agent, never);
+    const o = await probeOne(hang!, settings({ timeout: 0.5 }), group);
     assert.equal(o.outcome, "timeout");
     assert.equal(o.seconds, 0.5);
     assert.ok(Date.now() - t0 < 1500);
   });
   test("an HTTP error status fails", async () => {
-    const o = await probeOne(err503!, settings(), agent, never);
+    const o = await probeOne(err503!, settings(), group);
     assert.deepEqual([o.outcome, o.seconds, o.detail], ["http_error", 1, "HTTP 503"]);
   });
   test("a wrong body fails the checksum", async () => {
-    const o = await probeOne(wrong!, settings(), agent, never);
+    const o = await probeOne(wrong!, settings(), group);
     assert.equal(o.outcome, "checksum");
     assert.equal(o.seconds, 1);
   });
   test("a body over max_bytes fails without reading it all", async () => {
-    const o = await probeOne(big!, settings({ maxBytes: 100 }), agent, never);
+    const o = await probeOne(big!, settings({ maxBytes: 100 }), group);
     assert.equal(o.outcome, "too_large");
   });
   test("the run deadline ends open probes as failures", async () => {
@@ -139,8 +138,7 @@ describe("probe over HTTPS", () => {
 
   test("sends SNI = testobject.host; verify=false accepts an untrusted certificate", async () => {
     const s = settings({ proto: "https", port: tls.port, verify: false });
-    const a = new https.Agent({ servername: s.host, rejectUnauthorized: false });
-    const o = await probeOne(edge!, s, a, never);
+    const o = await probeOne(edge!, s, group);
     assert.equal(o.outcome, "ok");
     assert.equal(tls.requests.at(-1)!.servername, "object.example.org");
   });

@@ -58,7 +58,7 @@ export function parseEdgeLists(sources: readonly { file: string; text: string }[
       }
       seen.set(key, { where, host });
       const kind = ip === null ? null : unusualKind(ip);
-      if (kind) unusual.set(kind, [...(unusual.get(kind) ?? []), `${where}: ${ip}`]);
+      if (kind) unusual.get(kind)?.push(`${where}: ${ip}`) ?? unusual.set(kind, [`${where}: ${ip}`]);
       out.edges.push(ip ?? host);
     });
   }

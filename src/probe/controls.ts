@@ -1,6 +1,6 @@
-import http from "node:http";
 import https from "node:https";
 import { errorMessage } from "../util/errors.js";
+import { http } from "../util/http.js";
 
 export interface ControlResult {
   ok: boolean;

@@ -1,6 +1,6 @@
-import https from "node:https";
+import type { TcpNetConnectOpts } from "node:net";
 import type { Duplex } from "node:stream";
-import tls, { type PeerCertificate, type TLSSocket } from "node:tls";
+import tls, { type PeerCertificate } from "node:tls";
 
 /** The certificate an edge presented, as the probe saw it. */
 export interface PeerCert {
@@ -20,35 +20,35 @@ export class CertificateError extends Error {
 
 const issuerOf = (c: PeerCertificate) => [c.issuer?.O, c.issuer?.CN].filter(Boolean).join(", ") || "unknown";
 
+export interface TlsTarget {
+  address: string;
+  port: number;
+  /** SNI name, and the name the certificate must be valid for. */
+  host: string;
+  verify: boolean;
+  localAddress?: string;
+}
+
 /**
- * An agent for one HTTPS probe. It always completes the handshake, so the certificate is recorded
- * even when it is expired or for another name, and then, when `verify` is on, refuses to go on
- * with a reason that says which.
+ * The connection of one HTTPS probe. It always completes the handshake, so the certificate is recorded
+ * (`onCert`) even when it is expired or for another name, and then, when `verify` is on, refuses to go
+ * on with a reason that says which.
  */
-export class CertAgent extends https.Agent {
-  cert: PeerCert | null = null;
-
-  constructor(
-    private readonly host: string,
-    private readonly verify: boolean,
-    localAddress?: string,
-  ) {
-    super({ keepAlive: false, maxSockets: Infinity, servername: host, rejectUnauthorized: false, localAddress });
-  }
-
-  override createConnection(options: https.RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
-    const socket = super.createConnection(options, callback) as TLSSocket;
-    socket.once("secureConnect", () => {
-      const c = socket.getPeerCertificate();
-      if (!c?.valid_to) return;
-      const identity = tls.checkServerIdentity(this.host, c);
-      const chainError = socket.authorized ? null : String(socket.authorizationError);
-      this.cert = { notAfter: Date.parse(c.valid_to) / 1000, issuer: issuerOf(c), nameMatch: identity === undefined, chainError };
-      if (!this.verify) return;
-      if (chainError === "CERT_HAS_EXPIRED") socket.destroy(new CertificateError(`certificate expired on ${new Date(this.cert.notAfter * 1000).toISOString()} (CERT_HAS_EXPIRED)`));
-      else if (identity) socket.destroy(new CertificateError(`certificate name mismatch: ${identity.message}`));
-      else if (chainError) socket.destroy(new CertificateError(`certificate not trusted (${chainError})`));
-    });
-    return socket;
-  }
+export function connectTls(t: TlsTarget, onCert: (c: PeerCert) => void): Duplex {
+  // tls.connect takes every net.connect option (localAddress among them); its type does not say so.
+  const options: tls.ConnectionOptions & TcpNetConnectOpts = { host: t.address, port: t.port, servername: t.host, rejectUnauthorized: false, localAddress: t.localAddress };
+  const socket = tls.connect(options);
+  socket.once("secureConnect", () => {
+    const c = socket.getPeerCertificate();
+    if (!c?.valid_to) return;
+    const identity = tls.checkServerIdentity(t.host, c);
+    const chainError = socket.authorized ? null : String(socket.authorizationError);
+    const cert: PeerCert = { notAfter: Date.parse(c.valid_to) / 1000, issuer: issuerOf(c), nameMatch: identity === undefined, chainError };
+    onCert(cert);
+    if (!t.verify) return;
+    if (chainError === "CERT_HAS_EXPIRED") socket.destroy(new CertificateError(`certificate expired on ${new Date(cert.notAfter * 1000).toISOString()} (CERT_HAS_EXPIRED)`));
+    else if (identity) socket.destroy(new CertificateError(`certificate name mismatch: ${identity.message}`));
+    else if (chainError) socket.destroy(new CertificateError(`certificate not trusted (${chainError})`));
+  });
+  return socket;
 }

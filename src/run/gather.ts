@@ -8,7 +8,8 @@ import { edgeObservations } from "../core/addresses.js";
 import { clampFuture } from "../core/clock.js";
 import type { Observation } from "../core/observation.js";
 import { type ControlResult, probeControls } from "../probe/controls.js";
-import { DEFAULT_CONCURRENCY, type ProbeSettings, type ProbeTarget, md5, probeAll } from "../probe/probe.js";
+import { DEFAULT_CONCURRENCY, type ProbeTarget, probeAll } from "../probe/fleet.js";
+import { type ProbeSettings, md5 } from "../probe/probe.js";
 import type { Loaded, StateStore } from "../state/store.js";
 import { OperatorError, errorMessage } from "../util/errors.js";
 import { readIfExists } from "../util/fs.js";
@@ -112,6 +113,7 @@ export async function probeNetwork(s: NetworkSettings, inputs: Inputs, started: 
     canaryKiller: c.canary_killer,
     // Failures at info, with their reason (a timeout, a refusal, which certificate problem, …).
     onResult: (t: ProbeTarget, o: Observation) => log[o.outcome === "ok" ? "debug" : "info"]({ [t.kind]: t.address, seconds: o.seconds, outcome: o.outcome, detail: o.detail }, `fetched ${t.address}: ${o.outcome} ${o.seconds}s${o.detail ? ` (${o.detail})` : ""}`),
+    onStarted: (n: number, spreadMs: number) => log.debug({ probes: n, spreadMs }, `${n} probes started within ${spreadMs} ms`),
     onCanariesKilled: (n: number) => log.warn({ failures: n }, `${n} canaries failed (canary_killer ${c.canary_killer}): cancelling the remaining canary probes`),
   };
   const [byAddress, controls] = await Promise.all([probeAll(targets, probeSettings(s, inputs.expectedMd5, concurrency), probeOptions), probeControls(c.guard.control, c.timeout, c.user_agent, deadline, c.probe.source_address)]);

@@ -1,4 +1,5 @@
-import http from "node:http";
+import type { Server } from "node:http";
+import { http } from "./http.js";
 
 export interface Health {
   ok: boolean;
@@ -10,7 +11,7 @@ export interface Health {
  * commands: `--daemonise` runs and `zones pull`.
  */
 export class StatusServer {
-  private readonly server: http.Server;
+  private readonly server: Server;
 
   constructor(metrics: () => string, health: () => Health) {
     this.server = http.createServer((req, res) => {
