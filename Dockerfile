@@ -11,8 +11,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json \
- && npm prune --omit=dev --no-audit --no-fund --loglevel=error
+# The CLI and its dependencies as one bundle (src/build/bundle.ts): the image needs no node_modules.
+RUN npx tsc -p tsconfig.build.json && node dist/src/build/bundle.js
 
 FROM ${BASE_IMAGE}
 ENV NODE_ENV=production
@@ -23,15 +23,14 @@ RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bind9-utils bind9-dnsutils >/dev/null \
  && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 WORKDIR /app
-COPY --from=build /src/node_modules ./node_modules
-COPY --from=build /src/dist/src ./dist/src
+COPY --from=build /src/dist/bundle ./dist/bundle
 COPY package.json edgemanage.example.yaml ./
 COPY templates ./templates
 # The classic tools' names: the same program parses each one's own command line (README "Coming from edgemanage 3").
-RUN chmod 0755 /app/dist/src/cli/main.js \
+RUN chmod 0755 /app/dist/bundle/cli/main.js \
  && for t in edge_manage edge_query edge_conf check_edgemanage_integrity check_edgemanage_latency check_edgemanage_rotation; do \
-      ln -s /app/dist/src/cli/main.js /usr/local/bin/$t; done
+      ln -s /app/dist/bundle/cli/main.js /usr/local/bin/$t; done
 # Non-root; writes only to the zone volume (named_dir) and a tmp dir (lockfile), so the root file
 # system can be read-only. Node handles SIGTERM itself (the CLI stops cleanly); no shell is involved.
 USER 65532:65532
-ENTRYPOINT ["node", "/app/dist/src/cli/main.js"]
+ENTRYPOINT ["node", "/app/dist/bundle/cli/main.js"]

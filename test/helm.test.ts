@@ -94,7 +94,7 @@ describe("helm chart", () => {
       assert.deepEqual(p.securityContext, { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } });
       const [c] = p.containers;
       assert.deepEqual(c!.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
-      assert.deepEqual(c!.command, ["node", "/app/dist/src/cli/main.js"]);
+      assert.deepEqual(c!.command, ["node", "/app/dist/bundle/cli/main.js"]);
       assert.deepEqual(c!.args?.slice(0, 2), ["-A", cj.metadata.labels!["edgemanage/network"]]);
       assert.ok(p.volumes.some((v) => v.name === "tmp"), "/tmp is an emptyDir for the lock");
       assert.ok(c!.volumeMounts!.some((m) => m.mountPath === "/var/lib/edgemanage" && !m.readOnly), "the zone volume is writable");

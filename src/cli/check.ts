@@ -79,7 +79,7 @@ export async function check(argv: string[]): Promise<number> {
     const d = DEFAULT_THRESHOLDS[name];
     const t = { warning: threshold("-w", values.warning, d.warning), critical: threshold("-c", values.critical, d.critical) };
     const settings = values["state-url"] ? settingsFromStateUrl(values["state-url"], values.dnet) : loadSettings(values.config, values.dnet);
-    const { state } = await readState(settings, toolLogger(values.verbose));
+    const { state } = await readState(settings, await toolLogger(values.verbose));
     const server = values.server ?? process.env.EDGEMANAGE_DNS_SERVER ?? DEFAULT_DNS_SERVER;
     const r = name === "served" ? await checkServedNow(state, server, t) : name === "dnssec" ? await checkDnssecNow(settings, state, server, t) : runCheck(name, state, Date.now() / 1000, t, values.all);
     process.stdout.write(formatCheck(name, settings.dnet, r));

@@ -63,7 +63,7 @@ async function edgeQuery(argv: string[]): Promise<number> {
   const mode = choice("--mode/-m", values.mode, MODES);
   const format = choice("--format/-f", values.format, ["flat", "csv", "json"] as const)!;
   const s = loadSettings(values.config, values.dnet);
-  const { state } = await readState(s, toolLogger(false));
+  const { state } = await readState(s, await toolLogger(false));
   const now = Date.now() / 1000;
   const sep = format === "csv" ? "," : "\t";
   let headed = !values.header;
@@ -116,7 +116,7 @@ async function edgeConf(argv: string[]): Promise<number> {
   const comment = values.comment ? `[${user}] ${values.comment}` : null;
   const s = loadSettings(values.config, values.dnet!);
   const edge = positionals[0]!;
-  await setEdgeModes(s, [edge], mode, comment, false, toolLogger(false), () => {});
+  await setEdgeModes(s, [edge], mode, comment, false, await toolLogger(false), () => {});
   if (comment && !values["no-syslog"]) await syslog(`Edge ${edge} changed mode to ${mode} with comment ${comment}`);
   out(`Set mode for ${edge} to ${mode}`);
   return 0;
@@ -154,7 +154,7 @@ async function checkLatency(argv: string[]): Promise<number> {
   const warn = number("--warn/-w", values.warn, 1, false);
   const crit = number("--critical/-C", values.critical, 2, false);
   const s = loadSettings(values.config, values.dnet);
-  const { state } = await readState(s, toolLogger(values.verbose));
+  const { state } = await readState(s, await toolLogger(values.verbose));
   let worst: { edge: string; seconds: number } | null = null;
   for (const edge of knownEdges(s, state)) {
     const r = state.edges[edge];

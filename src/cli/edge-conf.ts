@@ -38,7 +38,7 @@ export async function edgeConf(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new OperatorError("edge-conf: name at least one EDGE", 2);
   const settings = settingsOf(values, values.dnet);
   // The answer (one line per edge) on stdout; the log lines on stderr.
-  await setEdgeModes(settings, positionals, mode.data, values.comment, values["allow-unknown"], makeLogger(values.verbose, 2), (e, from, to) => process.stdout.write(`${e}: ${from} -> ${to}\n`));
+  await setEdgeModes(settings, positionals, mode.data, values.comment, values["allow-unknown"], await makeLogger(values.verbose, 2), (e, from, to) => process.stdout.write(`${e}: ${from} -> ${to}\n`));
   return 0;
 }
 

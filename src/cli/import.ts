@@ -46,7 +46,7 @@ export async function importClassic(argv: string[]): Promise<number> {
   if (values.help) return process.stdout.write(IMPORT_USAGE), 0;
   if (!values.dnet) throw new OperatorError("import: -A/--dnet NAME is required", 2);
   const settings = loadSettings(values.config, values.dnet);
-  const log = makeLogger(values.verbose);
+  const log = await makeLogger(values.verbose);
   const statefile = values.statefile ?? settings.statefile;
   const healthdata = values.healthdata ?? settings.healthdataStore;
   let rawState: unknown = null;

@@ -53,7 +53,7 @@ export async function query(argv: string[]): Promise<number> {
   const limit = Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new OperatorError("query: --limit must be a whole number of at least 1", 2);
   const settings = settingsOf(values, values.dnet);
-  const read = await readState(settings, toolLogger(values.verbose));
+  const read = await readState(settings, await toolLogger(values.verbose));
   if (values.history) return process.stdout.write(formatHistory(values.history, read.state.edges[values.history], limit)), 0;
   const rows = queryRows(read.state, knownEdges(settings, read.state), Date.now() / 1000, { health, state, mode });
   if (!values.quiet) process.stdout.write(formatRows(rows, format, values.header));

@@ -41,7 +41,7 @@ export async function runMain(argv: string[]): Promise<number> {
   if (!values.dnet) throw new OperatorError("-A/--dnet NAME is required (the network to manage); see --help", 2);
   const settings = loadSettings(values.config, values.dnet);
   // A dry run's answer is the plan, on stdout: its log lines go to stderr.
-  const log = makeLogger(values.verbose, values["dry-run"] ? 2 : 1);
+  const log = await makeLogger(values.verbose, values["dry-run"] ? 2 : 1);
   const stop = new AbortController();
   const onSignal = (sig: string) => {
     log.warn({ signal: sig }, "signal received: stopping after cleaning up");

@@ -56,7 +56,7 @@ export async function zones(argv: string[]): Promise<number> {
   });
   const dir = resolve(values.to);
   ensureDir(dir);
-  const log = makeLogger(values.verbose, 2);
+  const log = await makeLogger(values.verbose, 2);
   const puller = new ZonePuller(dir, buckets, log);
   if (values.once) {
     const results = await puller.cycle();

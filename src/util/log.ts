@@ -1,9 +1,4 @@
-import { createRequire } from "node:module";
 import { pino, type Logger } from "pino";
-import type Pretty from "pino-pretty";
-
-// pino-pretty is loaded only for -v: it is a good part of the start-up time otherwise.
-const require = createRequire(import.meta.url);
 
 /** Seconds to the millisecond: `0.3455`, not `0.34550000000000003`. Integers (times, serials) are left alone. */
 const round = (v: unknown): unknown => (typeof v === "number" && !Number.isInteger(v) ? Math.round(v * 1000) / 1000 : v);
@@ -13,10 +8,11 @@ const roundFields = (o: Record<string, unknown>): Record<string, unknown> => Obj
  * JSON lines for machines; `-v` gives readable debug lines. On stdout, or on stderr where stdout
  * carries what the person asked for (a plan, query rows, a check line).
  */
-export function makeLogger(verbose: boolean, fd: 1 | 2 = 1): Logger {
+export async function makeLogger(verbose: boolean, fd: 1 | 2 = 1): Promise<Logger> {
   const formatters = { log: roundFields };
   if (verbose) {
-    const pretty = require("pino-pretty") as typeof Pretty;
+    // Loaded only for -v: it is a good part of the start-up time otherwise.
+    const { default: pretty } = await import("pino-pretty");
     return pino({ level: "debug", base: undefined, formatters }, pretty({ sync: true, colorize: false, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname", destination: fd }));
   }
   // Asynchronous: a reader that is slow for a moment (a full pipe) must not stall the run. What is
@@ -25,8 +21,8 @@ export function makeLogger(verbose: boolean, fd: 1 | 2 = 1): Logger {
 }
 
 /** Operator tools print their answer on stdout: their own logs go to stderr, warnings and worse only. */
-export function toolLogger(verbose: boolean): Logger {
-  const log = makeLogger(verbose, 2);
+export async function toolLogger(verbose: boolean): Promise<Logger> {
+  const log = await makeLogger(verbose, 2);
   if (!verbose) log.level = "warn";
   return log;
 }

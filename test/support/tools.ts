@@ -2,7 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-export const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+export const CLI = fileURLToPath(new URL("../../bundle/cli/main.js", import.meta.url));
 
 /**
  * Tests need real tools (bind9, buildah, helm). In CI a missing tool is a failure, never a skip:
