@@ -8,6 +8,14 @@ if [ -x .tmp/node/bin/node ]; then export PATH="$PWD/.tmp/node/bin:$PATH"; fi
 echo "node $(node --version)"
 npm run build --silent
 mkdir -p .tmp
+# The tests make many small files (fixtures, zone folders, state, pod roots): on ext4 under a VM each
+# costs about 1 ms of system time to create, on a tmpfs a twentieth of that. Their temporary folders go
+# to a tmpfs when the machine has one (TMPDIR set by the caller wins).
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+  TMPDIR=$(mktemp -d /dev/shm/edgemanage-tests.XXXXXX)
+  export TMPDIR
+  trap 'rm -rf "$TMPDIR"' EXIT
+fi
 set +e
 node --test --test-concurrency=2 \
   --test-reporter=spec --test-reporter-destination=stdout \

