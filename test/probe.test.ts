@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { probeAll } from "../src/probe/fleet.js";
-import { ProbeGroup, type ProbeSettings, md5, probeOne } from "../src/probe/probe.js";
+import { ProbeGroup } from "../src/probe/ending.js";
+import { type ProbeSettings, md5, probeOne } from "../src/probe/probe.js";
 import { EdgeSim, loopbackAddresses } from "./support/edge-sim.js";
 import { TEST_OBJECT } from "./support/fixture.js";
 import { selfSigned } from "./support/tls.js";

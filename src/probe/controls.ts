@@ -1,4 +1,3 @@
-import https from "node:https";
 import { errorMessage } from "../util/errors.js";
 import { http } from "../util/http.js";
 
@@ -15,7 +14,7 @@ export async function probeControls(urls: readonly string[], timeout: number, us
   if (!urls.length) return new Map();
   // Loaded only when controls are configured: it is a good part of the start-up time otherwise.
   const { default: fetch } = await import("node-fetch");
-  const agent = (u: URL) => (u.protocol === "https:" ? new https.Agent({ localAddress: sourceAddress ?? undefined }) : new http.Agent({ localAddress: sourceAddress ?? undefined }));
+  const agent = (u: URL) => (u.protocol === "https:" ? new (process.getBuiltinModule("node:https").Agent)({ localAddress: sourceAddress ?? undefined }) : new http.Agent({ localAddress: sourceAddress ?? undefined }));
   const results = await Promise.all(
     urls.map(async (url): Promise<[string, ControlResult]> => {
       try {

@@ -26,7 +26,7 @@ export const DEFAULT_CONCURRENCY = 10_000;
  * meanwhile are timed when their callbacks run, so a long burst of starts would inflate the times
  * measured first, and a short one spreads the starts (and with them the last timeouts) out.
  */
-export const START_SLICE_MS = 0.5;
+const START_SLICE_MS = 0.5;
 
 const turn = () => new Promise<void>((r) => setImmediate(r));
 

@@ -1,15 +1,12 @@
 import { createHash } from "node:crypto";
 import type { ClientRequest } from "node:http";
-import https from "node:https";
 import net from "node:net";
 import { performance } from "node:perf_hooks";
 import type { Duplex } from "node:stream";
 import type { Observation } from "../core/decide.js";
 import { http } from "../util/http.js";
-import { Ending, ProbeGroup } from "./ending.js";
+import { Ending, type ProbeGroup } from "./ending.js";
 import { type PeerCert, connectTls } from "./tls.js";
-
-export { ProbeGroup } from "./ending.js";
 
 export interface ProbeSettings {
   proto: "http" | "https";
@@ -58,7 +55,8 @@ function get(address: string, s: ProbeSettings, ending: Ending, onCert: (c: Peer
   const connect = s.proto === "https" ? () => connectTls({ address, port: s.port, host: s.host, verify: s.verify, localAddress }, onCert) : (): Duplex => net.connect({ host: address, port: s.port, localAddress });
   return new Promise((resolve, reject) => {
     let started = Number.NaN;
-    const req: ClientRequest = (s.proto === "https" ? https : http).request({ host: address, port: s.port, path: s.uri, createConnection: connect, headers: { Host: s.host, "User-Agent": s.userAgent, Accept: "*/*" } }, (res) => {
+    // node:https (and with it node:tls) is loaded only when the test object is fetched over HTTPS.
+    const req: ClientRequest = (s.proto === "https" ? process.getBuiltinModule("node:https") : http).request({ host: address, port: s.port, path: s.uri, createConnection: connect, headers: { Host: s.host, "User-Agent": s.userAgent, Accept: "*/*" } }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on("data", (c: Buffer) => {

@@ -1,6 +1,6 @@
 import type { TcpNetConnectOpts } from "node:net";
 import type { Duplex } from "node:stream";
-import tls, { type PeerCertificate } from "node:tls";
+import type { ConnectionOptions, PeerCertificate } from "node:tls";
 
 /** The certificate an edge presented, as the probe saw it. */
 export interface PeerCert {
@@ -36,7 +36,8 @@ export interface TlsTarget {
  */
 export function connectTls(t: TlsTarget, onCert: (c: PeerCert) => void): Duplex {
   // tls.connect takes every net.connect option (localAddress among them); its type does not say so.
-  const options: tls.ConnectionOptions & TcpNetConnectOpts = { host: t.address, port: t.port, servername: t.host, rejectUnauthorized: false, localAddress: t.localAddress };
+  const tls = process.getBuiltinModule("node:tls");
+  const options: ConnectionOptions & TcpNetConnectOpts = { host: t.address, port: t.port, servername: t.host, rejectUnauthorized: false, localAddress: t.localAddress };
   const socket = tls.connect(options);
   socket.once("secureConnect", () => {
     const c = socket.getPeerCertificate();
