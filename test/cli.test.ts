@@ -387,8 +387,8 @@ describe("edgemanage CLI: SIGTERM", () => {
     await sim.set(edge!, { kind: "hang" });
     const fx = new Fixture({ edges: [edge!], port: sim.port, config: { timeout: 30, run_deadline: 30 } });
     const { spawn } = await import("node:child_process");
-    const { CLI } = await import("./support/tools.js");
-    const child = spawn(process.execPath, [CLI, "-A", fx.dnet, "-c", fx.configPath, "--force"], { stdio: ["ignore", "pipe", "pipe"] });
+    const { CLI, NODE_FLAGS } = await import("./support/tools.js");
+    const child = spawn(process.execPath, [...NODE_FLAGS, CLI, "-A", fx.dnet, "-c", fx.configPath, "--force"], { stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     // Wait for the probe to be in flight, then terminate.
@@ -429,8 +429,8 @@ describe("edgemanage CLI: host names, IPv6 and --daemonise", () => {
     const sim = await EdgeSim.start({ addresses: edges, body: TEST_OBJECT });
     const fx = new Fixture({ edges, port: sim.port });
     const { spawn } = await import("node:child_process");
-    const { CLI } = await import("./support/tools.js");
-    const child = spawn(process.execPath, [CLI, "-A", fx.dnet, "-c", fx.configPath, "--daemonise"], { stdio: ["ignore", "pipe", "pipe"] });
+    const { CLI, NODE_FLAGS } = await import("./support/tools.js");
+    const child = spawn(process.execPath, [...NODE_FLAGS, CLI, "-A", fx.dnet, "-c", fx.configPath, "--daemonise"], { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     child.stdout.on("data", (d) => (stdout += d));
     for (let i = 0; i < 200 && !/state saved/.test(stdout); i++) await new Promise((r) => setTimeout(r, 50));

@@ -7,7 +7,7 @@ import yaml from "js-yaml";
 import { SCHEMA_FILE, schemaText } from "../src/chart/generate.js";
 import { parseConfig } from "../src/config/load.js";
 import { CHART, type K8sObject, byKind, helm, named, template, validateObject } from "./support/k8s.js";
-import { ROOT } from "./support/tools.js";
+import { NODE_FLAGS, ROOT } from "./support/tools.js";
 
 const VALUES = (name: string) => join(ROOT, "test/helm", `${name}.yaml`);
 const VALUES_FILES = ["two-networks", "s3-secret", "irsa", "bind-disabled", "existing-claim", "monitoring", "vantage"];
@@ -94,7 +94,7 @@ describe("helm chart", () => {
       assert.deepEqual(p.securityContext, { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } });
       const [c] = p.containers;
       assert.deepEqual(c!.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
-      assert.deepEqual(c!.command, ["node", "/app/dist/bundle/cli/main.js"]);
+      assert.deepEqual(c!.command, ["node", ...NODE_FLAGS, "/app/dist/bundle/cli/main.js"]);
       assert.deepEqual(c!.args?.slice(0, 2), ["-A", cj.metadata.labels!["edgemanage/network"]]);
       assert.ok(p.volumes.some((v) => v.name === "tmp"), "/tmp is an emptyDir for the lock");
       assert.ok(c!.volumeMounts!.some((m) => m.mountPath === "/var/lib/edgemanage" && !m.readOnly), "the zone volume is writable");

@@ -11,7 +11,7 @@ import { emptyEdge, emptyState } from "../src/core/state.js";
 import { resolveHosts } from "../src/run/resolve.js";
 import { EdgeSim, loopbackAddresses } from "./support/edge-sim.js";
 import { Fixture, TEST_OBJECT } from "./support/fixture.js";
-import { CLI, type Ran, requireTool, run } from "./support/tools.js";
+import { CLI, NODE_FLAGS, type Ran, requireTool, run } from "./support/tools.js";
 
 const lines = (r: Ran) => `${r.stdout}${r.stderr}`.split("\n");
 
@@ -123,7 +123,7 @@ describe("hostile inputs: a clear error, in bounded time, nothing lost", () => {
 
   test("SIGTERM ends a run within 2 s, even while a hook runs", async () => {
     fx.writeConfig({ commands: { run_before: ["sleep 30"], run_after: null, run_after_changes: null } });
-    const child = spawn(process.execPath, [CLI, "-A", fx.dnet, "-c", fx.configPath, "--force"], { stdio: "ignore" });
+    const child = spawn(process.execPath, [...NODE_FLAGS, CLI, "-A", fx.dnet, "-c", fx.configPath, "--force"], { stdio: "ignore" });
     await new Promise((r) => setTimeout(r, 1500));
     const start = Date.now();
     child.kill("SIGTERM");

@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { EdgeSim, loopbackAddresses } from "./support/edge-sim.js";
 import { Fixture, TEST_OBJECT } from "./support/fixture.js";
 import { PreconditionLayer, S3_ENV } from "./support/s3.js";
-import { ROOT, requireTool, run, runCli } from "./support/tools.js";
+import { NODE_FLAGS, requireTool, ROOT, run, runCli } from "./support/tools.js";
 
 /**
  * The container image, built from the Dockerfile with buildah (vfs storage, chroot isolation) on a
@@ -71,13 +71,14 @@ describe("container image", { timeout: 1_200_000 }, () => {
       ctr,
       "--",
       "node",
+      ...NODE_FLAGS,
       "/app/dist/bundle/cli/main.js",
       ...args,
     );
 
   test("entry point is the bundled CLI, as a non-root user, on Node 24, with no node_modules and no compiled sources; prints the image size", async () => {
     const info = JSON.parse((await buildah("inspect", "--type", "image", IMAGE)).stdout) as { OCIv1: { config: { Entrypoint: string[]; User: string } } };
-    assert.deepEqual(info.OCIv1.config.Entrypoint, ["node", "/app/dist/bundle/cli/main.js"]);
+    assert.deepEqual(info.OCIv1.config.Entrypoint, ["node", ...NODE_FLAGS, "/app/dist/bundle/cli/main.js"]);
     assert.equal(info.OCIv1.config.User, "65532:65532");
     const v = await buildah("run", "--isolation", "chroot", ctr, "--", "node", "--version");
     assert.equal(v.stdout.trim(), `v${NODE}`);

@@ -15,7 +15,7 @@ import { EdgeSim, loopbackAddresses } from "./support/edge-sim.js";
 import { Fixture, TEST_OBJECT } from "./support/fixture.js";
 import { freePort } from "./support/named.js";
 import { promtoolCheck, samples } from "./support/metrics.js";
-import { CLI, requireTool, run } from "./support/tools.js";
+import { CLI, NODE_FLAGS, requireTool, run } from "./support/tools.js";
 
 const NOW = 1_800_000_000;
 
@@ -122,7 +122,7 @@ describe("metrics from real runs: Pushgateway, textfile, /metrics", () => {
 
   test("metrics forget deletes a network's group: nothing of it stays at the gateway", async () => {
     assert.ok((await gatewayMetrics()).includes('dnet="testnet"'));
-    const r = await run(process.execPath, [CLI, "metrics", "forget", "-A", fx.dnet, "-c", fx.configPath]);
+    const r = await run(process.execPath, [...NODE_FLAGS, CLI, "metrics", "forget", "-A", fx.dnet, "-c", fx.configPath]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^deleted the Pushgateway group job="edgemanage",dnet="testnet" at http/);
     assert.ok(!(await gatewayMetrics()).includes('dnet="testnet"'));
@@ -146,7 +146,7 @@ describe("metrics from real runs: Pushgateway, textfile, /metrics", () => {
     const previous = await gatewayMetrics();
     const before = samples(previous, "edgemanage_last_success_timestamp_seconds");
     // Within 30 s of the last run and without --force: refused after reading the state.
-    const r = await run(process.execPath, [CLI, "-A", fx.dnet, "-c", fx.configPath]);
+    const r = await run(process.execPath, [...NODE_FLAGS, CLI, "-A", fx.dnet, "-c", fx.configPath]);
     assert.equal(r.code, 1);
     const text = await gatewayMetrics();
     assert.deepEqual(samples(text, "edgemanage_last_success_timestamp_seconds"), before);
@@ -179,7 +179,7 @@ describe("metrics from real runs: Pushgateway, textfile, /metrics", () => {
   test("--daemonise serves the same metrics on /metrics, and /healthz", async () => {
     const port = await freePort();
     fx.writeConfig({ metrics: { listen: `127.0.0.1:${port}` } });
-    const proc = spawn(process.execPath, [CLI, "-A", fx.dnet, "-c", fx.configPath, "--daemonise"], { stdio: "ignore" });
+    const proc = spawn(process.execPath, [...NODE_FLAGS, CLI, "-A", fx.dnet, "-c", fx.configPath, "--daemonise"], { stdio: "ignore" });
     try {
       let text = "";
       for (let i = 0; i < 100 && !text.includes("edgemanage_run_success"); i++) {

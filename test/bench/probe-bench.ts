@@ -10,7 +10,7 @@ import { cpus } from "node:os";
 import { performance } from "node:perf_hooks";
 import { loopbackAddresses } from "../support/edge-sim.js";
 import { Fixture, TEST_OBJECT } from "../support/fixture.js";
-import { CLI, run } from "../support/tools.js";
+import { CLI, NODE_FLAGS, run } from "../support/tools.js";
 import { type LeanBehaviour, LeanEdges } from "./lean-edges.js";
 
 const TIMEOUT = 5;
@@ -21,7 +21,7 @@ async function startup(arg: string): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < 7; i++) {
     const t0 = performance.now();
-    const r = await run(process.execPath, [CLI, arg]);
+    const r = await run(process.execPath, [...NODE_FLAGS, CLI, arg]);
     if (r.code !== 0) throw new Error(r.stderr);
     times.push((performance.now() - t0) / 1000);
   }

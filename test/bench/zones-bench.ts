@@ -12,7 +12,7 @@ import { EdgeSim, loopbackAddresses } from "../support/edge-sim.js";
 import { Fixture, TEST_OBJECT } from "../support/fixture.js";
 import { Named } from "../support/named.js";
 import { PreconditionLayer, S3_ENV } from "../support/s3.js";
-import { CLI, ROOT, run, runCli } from "../support/tools.js";
+import { CLI, NODE_FLAGS, ROOT, run, runCli } from "../support/tools.js";
 
 const DOMAINS = Array.from({ length: 200 }, (_, i) => `zone${String(i).padStart(3, "0")}.example`);
 const REPLICAS = 3;
@@ -47,7 +47,7 @@ for (let i = 0; i < REPLICAS; i++) {
   await run("sh", [join(ROOT, "helm/edgemanage/files/reload-zones.sh"), "once"], { env: reloadEnv });
   const named = await Named.start(DOMAINS.map((d) => ({ name: d, file: join(dir, "serving", `${d}.zone`) })));
   replicas.push({ named, dir });
-  children.push(spawn(process.execPath, [CLI, "zones", "pull", "--to", join(dir, "pulled"), "--network", fx.dnet, "-c", fx.configPath, "--every", String(PULL_EVERY)], { env: { ...process.env, ...env }, stdio: "ignore" }));
+  children.push(spawn(process.execPath, [...NODE_FLAGS, CLI, "zones", "pull", "--to", join(dir, "pulled"), "--network", fx.dnet, "-c", fx.configPath, "--every", String(PULL_EVERY)], { env: { ...process.env, ...env }, stdio: "ignore" }));
   children.push(spawn("sh", [join(ROOT, "helm/edgemanage/files/reload-zones.sh"), "watch"], { env: { ...reloadEnv, RNDC_PORT: String(named.controlPort), RNDC_KEY: named.keyFile }, stdio: "ignore" }));
 }
 

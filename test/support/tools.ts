@@ -1,8 +1,11 @@
 import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 export const CLI = fileURLToPath(new URL("../../bundle/cli/main.js", import.meta.url));
+/** node's flags for the CLI, from its first line (#!/usr/bin/env -S node FLAGS): run as installed. */
+export const NODE_FLAGS = readFileSync(CLI, "utf8").split("\n", 1)[0]!.replace(/^#!\/usr\/bin\/env -S node ?/, "").split(" ").filter(Boolean);
 
 /**
  * Tests need real tools (bind9, buildah, helm). In CI a missing tool is a failure, never a skip:
@@ -41,7 +44,7 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
 }
 
 export function runCli(args: string[], env?: NodeJS.ProcessEnv): Promise<Ran> {
-  return run(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
+  return run(process.execPath, [...NODE_FLAGS, CLI, ...args], { env: { ...process.env, ...env } });
 }
 
 /** Validates a zone file with bind's own checker. */
