@@ -91,7 +91,9 @@ describe(`property: random inputs get a value or an operator's error (${RUNS} ru
   });
 
   test("the command line with random configurations: exit 0, 1 or 2, one line on stderr, never a stack trace", { timeout: 120_000 }, async () => {
-    const samples = fc.sample(fc.array(mutation, { minLength: 1, maxLength: 3 }), { numRuns: 25, seed: 42 });
+    // A dozen processes: the parsing itself is covered above by the hundreds of in-process runs; this
+    // checks what the command line adds (one line on stderr naming the file or key, the exit code).
+    const samples = fc.sample(fc.array(mutation, { minLength: 1, maxLength: 3 }), { numRuns: 12, seed: 42 });
     for (const [i, ms] of samples.entries()) {
       const file = join(dir, `cli-${i}.yaml`);
       writeFileSync(file, yaml.dump(ms.reduce(mutate, base), { skipInvalid: true }));
