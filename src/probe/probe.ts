@@ -53,7 +53,7 @@ interface Answer {
 function get(address: string, s: ProbeSettings, ending: Ending, onCert: (c: PeerCert) => void): Promise<Answer> {
   const localAddress = s.sourceAddress ?? undefined;
   const connect = s.proto === "https" ? () => connectTls({ address, port: s.port, host: s.host, verify: s.verify, localAddress }, onCert) : (): Duplex => net.connect({ host: address, port: s.port, localAddress });
-  return new Promise((resolve, reject) => {
+  return new Promise<Answer>((resolve, reject) => {
     let started = Number.NaN;
     // node:https (and with it node:tls) is loaded only when the test object is fetched over HTTPS.
     const req: ClientRequest = (s.proto === "https" ? process.getBuiltinModule("node:https") : http).request({ host: address, port: s.port, path: s.uri, createConnection: connect, headers: { Host: s.host, "User-Agent": s.userAgent, Accept: "*/*" } }, (res) => {
@@ -76,7 +76,7 @@ function get(address: string, s: ProbeSettings, ending: Ending, onCert: (c: Peer
     // one: the time starts after that, not before the request object's set-up (the first probe of a
     // run spends some milliseconds there that no edge should be charged with).
     process.nextTick(() => (started = performance.now()));
-  }).finally(() => ending.onEnd(null)) as Promise<Answer>;
+  }).finally(() => ending.onEnd(null));
 }
 
 function classify(err: unknown, ending: Ending): Observation["outcome"] {
