@@ -1,6 +1,6 @@
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import yaml from "js-yaml";
-import type { z } from "zod";
+import type * as z from "zod";
 import { OperatorError, errorMessage } from "../util/errors.js";
 import { readTextInput } from "./text-input.js";
 import { type Config, ConfigSchema, ConfigSchemaChecked, IGNORED_CLASSIC_KEYS } from "./schema.js";

@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { z } from "zod";
+import * as z from "zod";
 import { parseServer } from "../util/server.js";
 
 /** How rendered zones are checked before they are written: README "Zone check". */

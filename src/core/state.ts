@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 export const MODES = ["available", "force", "blindforce", "unavailable"] as const;
 export const JUDGEMENTS = ["pass_threshold", "fail", "pass_window", "pass_average", "pass"] as const;

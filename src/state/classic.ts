@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { seriesOf } from "../core/history.js";
 import { type EdgeRecord, type Judgement, type NetworkState, type Series, emptyEdge, emptyState, ModeSchema } from "../core/state.js";
 

@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from "node:zlib";
-import { z } from "zod";
+import * as z from "zod";
 import { type EdgeRecord, EdgeRecordSchema, type NetworkState, NetworkStateSchema, type Series as DomainSeries } from "../core/state.js";
 
 /**

@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from "node:zlib";
-import { z } from "zod";
+import * as z from "zod";
 import { OUTCOMES, type Observation } from "../core/observation.js";
 import type { VantageView } from "../core/quorum.js";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { isDomainName } from "../config/inputs.js";
 import type { ZoneRecord } from "../core/state.js";
 import { sha256 } from "../util/fs.js";
