@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { probeOrder } from "../src/core/probe-order.js";
+import { type Judgement, emptyEdge, emptyState } from "../src/core/state.js";
 import { probeAll } from "../src/probe/fleet.js";
 import { ProbeGroup } from "../src/probe/ending.js";
 import { type ProbeSettings, md5, probeOne } from "../src/probe/probe.js";
@@ -148,4 +150,14 @@ describe("probe over HTTPS", () => {
     assert.equal(r.get(edge!)!.outcome, "tls");
     assert.match(r.get(edge!)!.detail!, /certificate not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\)/);
   });
+});
+
+describe("the order probes start in (pure)", () => {
+  const state = (health: Record<string, Judgement | null>) => ({ ...emptyState("net"), edges: Object.fromEntries(Object.entries(health).map(([e, h]) => [e, { ...emptyEdge(), health: h }])) });
+  const cases: [string, string[], Record<string, Judgement | null>, string[]][] = [
+    ["no history: as listed", ["a", "b", "c"], {}, ["a", "b", "c"]],
+    ["the edges judged failing last run first, each group as listed", ["a", "b", "c", "d"], { a: "pass", b: "fail", c: null, d: "fail" }, ["b", "d", "a", "c"]],
+    ["an edge no longer listed is not probed", ["a"], { z: "fail" }, ["a"]],
+  ];
+  for (const [name, edges, health, expected] of cases) test(name, () => assert.deepEqual(probeOrder(edges, state(health)), expected));
 });

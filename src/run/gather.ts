@@ -7,6 +7,8 @@ import { readInputFile, readTextInput } from "../config/text-input.js";
 import { edgeObservations } from "../core/addresses.js";
 import { clampFuture } from "../core/clock.js";
 import type { Observation } from "../core/observation.js";
+import { probeOrder } from "../core/probe-order.js";
+import type { NetworkState } from "../core/state.js";
 import { type ControlResult, probeControls } from "../probe/controls.js";
 import { DEFAULT_CONCURRENCY, type ProbeTarget, probeAll } from "../probe/fleet.js";
 import { type ProbeSettings, md5 } from "../probe/probe.js";
@@ -93,14 +95,14 @@ function probeSettings(s: NetworkSettings, expectedMd5: string, concurrency: num
 }
 
 /** Resolves every name once, probes every address and the guard's controls, within run_deadline. */
-export async function probeNetwork(s: NetworkSettings, inputs: Inputs, started: number, signal: AbortSignal | undefined, log: Logger): Promise<Probed> {
+export async function probeNetwork(s: NetworkSettings, inputs: Inputs, previous: NetworkState, started: number, signal: AbortSignal | undefined, log: Logger): Promise<Probed> {
   const c = s.config;
   const runDeadline = AbortSignal.timeout(Math.max(0, Math.round(c.run_deadline * 1000 - (Date.now() - started))));
   const deadline = signal ? AbortSignal.any([runDeadline, signal]) : runDeadline;
   // Name lookups share the run's deadline: a silent resolver fails the names, never the run.
   const resolved = await resolveHosts(inputs.edges, Math.round(c.timeout * 1000), deadline);
   for (const [host, why] of resolved.failures) log.error({ edge: host, err: why }, `edge ${host} does not resolve: it fails this run`);
-  const edgeAddresses = new Set([...resolved.addresses.values()].flat());
+  const edgeAddresses = new Set(probeOrder(inputs.edges, previous).flatMap((e) => resolved.addresses.get(e) ?? []));
   const targets: ProbeTarget[] = [...edgeAddresses].map((address) => ({ address, kind: "edge" as const }));
   for (const addr of new Set(inputs.canaries.values())) if (!edgeAddresses.has(addr)) targets.push({ address: addr, kind: "canary" });
   const concurrency = c.workers ?? DEFAULT_CONCURRENCY;

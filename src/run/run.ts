@@ -50,7 +50,7 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
     session.spacing(loaded.state.lastRun, now, mode.minSpacing);
     log.info({ dnet: s.dnet, edges: inputs.edges.length, canaries: inputs.canaries.size, zones: inputs.includes.size, state: loaded.source }, "run started");
     await session.hook("run_before");
-    const probed = await probeNetwork(s, inputs, started, opts.signal, log);
+    const probed = await probeNetwork(s, inputs, loaded.state, started, opts.signal, log);
     const combined = await mode.combine(probed.observations, inputs.edges, now, session.shares);
     // Read once: a vantage that loses the race re-plans before it writes anything, so the files are the same.
     const base: PlanBase = { s, inputs, current: readCurrentOutputs(s, domains), source: loaded.source, now, previous: loaded.state, forceUpdate: opts.forceUpdate, adopt: opts.adopt || s.config.adopt_zones, vantageLines: combined.lines, known: await transport.known(loaded.state, domains), sign: signer?.facts() ?? null };
