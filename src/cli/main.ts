@@ -21,4 +21,6 @@ const code = await main(process.argv.slice(2), name === "main" ? "edgemanage" : 
 // output is out.
 const drained = (s: NodeJS.WriteStream) => new Promise<void>((r) => (s.writableNeedDrain ? s.once("drain", () => r()) : r()));
 await Promise.all([drained(process.stdout), drained(process.stderr)]);
+// The JSON log lines are written asynchronously: the last of them must not be lost with the process.
+await (await import("../util/log-flush.js")).logsWritten(1000);
 process.exit(code);

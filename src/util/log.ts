@@ -1,4 +1,5 @@
 import { pino, type Logger } from "pino";
+import { writtenBeforeExit } from "./log-flush.js";
 
 /** Seconds to the millisecond: `0.3455`, not `0.34550000000000003`. Integers (times, serials) are left alone. */
 const round = (v: unknown): unknown => (typeof v === "number" && !Number.isInteger(v) ? Math.round(v * 1000) / 1000 : v);
@@ -15,9 +16,11 @@ export async function makeLogger(verbose: boolean, fd: 1 | 2 = 1): Promise<Logge
     const { default: pretty } = await import("pino-pretty");
     return pino({ level: "debug", base: undefined, formatters }, pretty({ sync: true, colorize: false, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname", destination: fd }));
   }
-  // Asynchronous: a reader that is slow for a moment (a full pipe) must not stall the run. What is
-  // still buffered is written synchronously when the process exits (pino flushes on exit).
-  return pino({ level: "info", base: { app: "edgemanage" }, formatters }, pino.destination({ fd, sync: false }));
+  // Asynchronous: a reader that is slow for a moment (a full pipe) must not stall the run. Every line
+  // is written before the process exits (main.ts awaits logsWritten).
+  const destination = pino.destination({ fd, sync: false });
+  writtenBeforeExit(destination);
+  return pino({ level: "info", base: { app: "edgemanage" }, formatters }, destination);
 }
 
 /** Operator tools print their answer on stdout: their own logs go to stderr, warnings and worse only. */
