@@ -1,5 +1,5 @@
+import http from "node:http";
 import { errorMessage } from "../util/errors.js";
-import { http } from "../util/http.js";
 
 export interface ControlResult {
   ok: boolean;

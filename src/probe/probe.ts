@@ -1,10 +1,9 @@
 import { createHash } from "node:crypto";
-import type { ClientRequest } from "node:http";
+import http, { type ClientRequest } from "node:http";
 import net from "node:net";
 import { performance } from "node:perf_hooks";
 import type { Duplex } from "node:stream";
 import type { Observation } from "../core/decide.js";
-import { http } from "../util/http.js";
 import { Ending, type ProbeGroup } from "./ending.js";
 import { type PeerCert, connectTls } from "./tls.js";
 

@@ -1,5 +1,4 @@
-import type { Server } from "node:http";
-import { http } from "./http.js";
+import http, { type Server } from "node:http";
 
 export interface Health {
   ok: boolean;
