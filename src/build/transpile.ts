@@ -5,11 +5,14 @@
  * instead of before all of them. `npm run build` still compiles with tsc. Run from the package's root
  * with Node.js 24 (it runs this file as it is).
  */
-import { readdirSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { build } from "esbuild";
 
+// Each build script stands alone: node runs them as TypeScript, and an import between them would name a
+// .ts file that the per-file transpile here leaves unrenamed in dist/.
 const ROOT = process.cwd();
+if ((JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { name?: string }).name !== "edgemanage") throw new Error(`transpile: run from the package's root (npm test), not ${ROOT}`);
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
