@@ -151,6 +151,13 @@ describe("numbers that make no sense are refused or made whole", () => {
     for (const host of ["www.example.org\r\nX-Evil: 1", "www example.org", ""]) assert.throws(() => parse({ testobject: { ...base.testobject, host } }), /testobject\.host: expected the host name of the test object/);
     assert.equal(parse({ testobject: { ...base.testobject, host: "www.example.org:8080" } }).config.testobject.host, "www.example.org:8080");
   });
+  test("testobject.uri and user_agent go into the request as they are: a space or a CR/LF is refused", () => {
+    for (const uri of ["/a b", "/o\r\nX-Evil: 1", "o", "/\u00e9"]) assert.throws(() => parse({ testobject: { ...base.testobject, uri } }), /testobject\.uri: expected a path starting with '\/', without spaces or control characters/);
+    for (const user_agent of ["edgemanage\r\nX-Evil: 1", "tab\there"]) assert.throws(() => parse({ user_agent }), /user_agent: expected printable ASCII only/);
+    const { config } = parse({ testobject: { ...base.testobject, uri: "/deflect%20logo.png?v=1&x=%7E" }, user_agent: "edgemanage (probe; +https://example.org)" });
+    assert.equal(config.testobject.uri, "/deflect%20logo.png?v=1&x=%7E");
+    assert.equal(config.user_agent, "edgemanage (probe; +https://example.org)");
+  });
   test("a state from the future is brought back to now", () => {
     const now = 1_800_000_000;
     const state = { ...emptyState("n"), lastRun: now + 3600, substitutions: [now + 60, now - 60], edges: { a: { ...emptyEdge(), samples: { t: [now + 10], v: [0.1] } } } };

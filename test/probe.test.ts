@@ -7,6 +7,7 @@ import { ProbeGroup } from "../src/probe/ending.js";
 import { type ProbeSettings, md5, probeOne } from "../src/probe/probe.js";
 import { EdgeSim, loopbackAddresses } from "./support/edge-sim.js";
 import { TEST_OBJECT } from "./support/fixture.js";
+import { type Script, ScriptedEdges } from "./support/scripted-edges.js";
 import { selfSigned } from "./support/tls.js";
 
 const [fast, slow, refused, hang, err503, wrong, slowBody, big] = loopbackAddresses(8, 100);
@@ -126,6 +127,59 @@ describe("probe against real loopback edges", () => {
       assert.ok([...r.values()].every((o) => o.outcome === "ok"));
       assert.equal(sim.maxInFlight, expected);
     }
+  });
+});
+
+describe("the wire formats an edge may answer in", () => {
+  const [chunks, toClose, cut, notHttp, interim, keptOpen, lengthFirst] = loopbackAddresses(7, 230);
+  const body = TEST_OBJECT.toString("latin1");
+  const at = (n: number) => [body.slice(0, n), body.slice(n)] as const;
+  const scripts = new Map<string, Script>([
+    [chunks!, { pieces: [[0, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"], [60, `10\r\n${at(16)[0]}\r\n${(body.length - 16).toString(16)}\r\n`], [60, `${at(16)[1]}\r\n0\r\n`], [60, "\r\n"]], close: false }],
+    [toClose!, { pieces: [[0, `HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n${at(100)[0]}`], [50, at(100)[1]]], close: true }],
+    [cut!, { pieces: [[0, `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${at(100)[0]}`]], close: true }],
+    [notHttp!, { pieces: [[0, "SSH-2.0-OpenSSH_9.2\r\n"]], close: true }],
+    [interim!, { pieces: [[0, "HTTP/1.1 100 Continue\r\n\r\n"], [20, `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`]], close: true }],
+    // Ignores "Connection: close": the answer is complete at its last byte all the same.
+    [keptOpen!, { pieces: [[0, `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\nConnection: keep-alive\r\n\r\n${body}`]], close: false }],
+    [lengthFirst!, { pieces: [[0, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"]], close: true }],
+  ]);
+  let edges: ScriptedEdges;
+  before(async () => void (edges = await ScriptedEdges.start(scripts)));
+  after(() => edges.close());
+  const s = (over: Partial<ProbeSettings> = {}) => settings({ port: edges.port, timeout: 2, ...over });
+
+  test("the request: exactly one GET with Host, User-Agent, Accept and Connection: close", async () => {
+    assert.equal((await probeOne(lengthFirst!, s(), group)).outcome, "checksum");
+    assert.equal(edges.requests.filter((r) => r.address === lengthFirst).at(-1)!.bytes, "GET /edgemanage.object HTTP/1.1\r\nHost: object.example.org\r\nUser-Agent: edgemanage-test/1\r\nAccept: */*\r\nConnection: close\r\n\r\n");
+  });
+  test("a chunked body in pieces, a chunk split across them: the object, timed to its last chunk", async () => {
+    const o = await probeOne(chunks!, s(), group);
+    assert.equal(o.outcome, "ok", o.detail);
+    assert.ok(o.seconds >= 0.18 && o.seconds < 1, `${o.seconds}`);
+  });
+  test("a body ended by closing the connection (HTTP/1.0, no length)", async () => {
+    const o = await probeOne(toClose!, s(), group);
+    assert.equal(o.outcome, "ok", o.detail);
+    assert.ok(o.seconds >= 0.05, `${o.seconds}`);
+  });
+  test("an interim 100 Continue is skipped", async () => assert.equal((await probeOne(interim!, s(), group)).outcome, "ok"));
+  test("an edge that keeps the connection open: complete at the body's last byte, not at a timeout", async () => {
+    const o = await probeOne(keptOpen!, s(), group);
+    assert.equal(o.outcome, "ok", o.detail);
+    assert.ok(o.seconds < 0.5, `${o.seconds}`);
+  });
+  test("a body cut short by the edge fails, after the retries a reset connection gets", async () => {
+    const before = edges.requests.filter((r) => r.address === cut).length;
+    const o = await probeOne(cut!, s({ retry: 2 }), group);
+    assert.deepEqual([o.outcome, o.seconds], ["error", 2]);
+    assert.match(o.detail!, /^ECONNRESET aborted: the connection ended inside the body \(after 3 attempts\)$/);
+    assert.equal(edges.requests.filter((r) => r.address === cut).length - before, 3);
+  });
+  test("an answer that is not HTTP fails at once, saying what came", async () => {
+    const o = await probeOne(notHttp!, s({ retry: 2 }), group);
+    assert.equal(o.outcome, "error");
+    assert.equal(o.detail, 'HPE_INVALID_CONSTANT not an HTTP/1.x status line: "SSH-2.0-OpenSSH_9.2"');
   });
 });
 

@@ -34,7 +34,11 @@ export const TestObjectFields = z.object({
     .regex(/^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?(:\d{1,5})?$/, { message: "expected the host name of the test object (the Host header and TLS SNI name), e.g. www.example.org or www.example.org:8080" }),
   port: z.number().int().min(1).max(65535).optional(),
   proto: z.enum(["http", "https"]).default("http"),
-  uri: z.string().startsWith("/", { message: "expected a path starting with '/'" }),
+  // Sent as is in the request line: no spaces or control characters (percent-encode them).
+  uri: z
+    .string()
+    .max(2048)
+    .regex(/^\/[\x21-\x7e]*$/, { message: "expected a path starting with '/', without spaces or control characters (percent-encode them, e.g. %20)" }),
   local: path,
   verify: z.boolean().default(true),
   /** Upper bound on the bytes read from an edge; a larger body fails the probe. */
@@ -167,7 +171,12 @@ export const ConfigSchema = z.object({
   // Keys new in this version.
   timeout: seconds(60).default(10),
   run_deadline: seconds(55).default(40),
-  user_agent: z.string().min(1).default("edgemanage/2 (+https://github.com/equalitie/edgemanage)"),
+  user_agent: z
+    .string()
+    .min(1)
+    .max(512)
+    .regex(/^[\x20-\x7e]+$/, { message: "expected printable ASCII only (it is sent as the User-Agent header)" })
+    .default("edgemanage/2 (+https://github.com/equalitie/edgemanage)"),
   zone_template: path.nullish(),
   fetch_history: z.number().int().min(10).max(100000).default(2000),
   /** Check every rendered zone with named-checkzone before writing it: `auto` when the program is on PATH. */

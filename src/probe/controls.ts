@@ -1,4 +1,3 @@
-import http from "node:http";
 import { errorMessage } from "../util/errors.js";
 
 export interface ControlResult {
@@ -12,9 +11,9 @@ export interface ControlResult {
  */
 export async function probeControls(urls: readonly string[], timeout: number, userAgent: string, deadline: AbortSignal, sourceAddress: string | null = null): Promise<Map<string, ControlResult>> {
   if (!urls.length) return new Map();
-  // Loaded only when controls are configured: it is a good part of the start-up time otherwise.
+  // Loaded only when controls are configured (node:http too: the probes do not use it): a good part of the start-up time otherwise.
   const { default: fetch } = await import("node-fetch");
-  const agent = (u: URL) => (u.protocol === "https:" ? new (process.getBuiltinModule("node:https").Agent)({ localAddress: sourceAddress ?? undefined }) : new http.Agent({ localAddress: sourceAddress ?? undefined }));
+  const agent = (u: URL) => new (process.getBuiltinModule(u.protocol === "https:" ? "node:https" : "node:http").Agent)({ localAddress: sourceAddress ?? undefined });
   const results = await Promise.all(
     urls.map(async (url): Promise<[string, ControlResult]> => {
       try {

@@ -16,7 +16,7 @@ const DocSchema = z.object({
 });
 
 export function encodeObservations(view: VantageView, dnet: string): Buffer {
-  const edges = Object.fromEntries([...view.observations].sort(([a], [b]) => a.localeCompare(b)).map(([e, o]) => [e, [Math.round(o.seconds * 1000), o.outcome] as const]));
+  const edges = Object.fromEntries([...view.observations].sort(([a], [b]) => (a < b ? -1 : 1)).map(([e, o]) => [e, [Math.round(o.seconds * 1000), o.outcome] as const]));
   return gzipSync(JSON.stringify({ schema: 1, vantage: view.name, dnet, time: view.time, edges }), { level: 9 });
 }
 

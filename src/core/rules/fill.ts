@@ -13,6 +13,9 @@ export function flapping(e: string, ctx: RuleContext): boolean {
   return flapWindow !== null && flapLimit !== null && ctx.flaps(e) > flapLimit;
 }
 
+/** Names in code-unit order, as every other sorted output: localeCompare's first call sets up ICU's collator (about 14 ms). */
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
  * Fill the remaining places from the best judged: steady edges before flapping ones, then by
  * judgement, then lowest mean, then name (a stable order). Failing and drained edges never fill.
@@ -23,7 +26,7 @@ export function fill(sel: Selection, ctx: RuleContext): Selection {
   for (const e of eligible.filter((x) => heldByRise(x, ctx))) s = out(s, e, `rise: passed ${ctx.streak(e).passes} of the ${ctx.settings.rise} runs in a row it needs after failing`);
   const candidates = eligible
     .filter((e) => !heldByRise(e, ctx))
-    .sort((a, b) => Number(flapping(a, ctx)) - Number(flapping(b, ctx)) || JUDGEMENT_RANK[ctx.judgement(a)] - JUDGEMENT_RANK[ctx.judgement(b)] || ctx.average(a) - ctx.average(b) || a.localeCompare(b));
+    .sort((a, b) => Number(flapping(a, ctx)) - Number(flapping(b, ctx)) || JUDGEMENT_RANK[ctx.judgement(a)] - JUDGEMENT_RANK[ctx.judgement(b)] || ctx.average(a) - ctx.average(b) || byName(a, b));
   for (const e of candidates) {
     if (s.live.length >= ctx.wanted) {
       if (flapping(e, ctx)) s = out(s, e, `flapping: rejoined ${ctx.flaps(e)} times after failing in ${ctx.settings.flapWindow}s (flap_limit ${ctx.settings.flapLimit}); steadier edges fill first`);
