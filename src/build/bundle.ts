@@ -21,13 +21,45 @@ const BUILTIN = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 /**
  * node's own modules through require(), not import: an `import … from "node:fs"` makes node build an
  * ES namespace of the module, reading every export once, and some exports are getters that load more
- * (fs's streams, http's bundled undici): 20 to 60 ms of every start-up for nothing used.
+ * (fs's streams, http's bundled undici): 20 to 60 ms of every start-up for nothing used. For a module
+ * that is an object, the wrapper hands on an object of getters (and setters) instead: the bundle's
+ * interop asks every export for its descriptor, and for node's native lazy exports (util.TextDecoder,
+ * …) that loads them (util alone pulled in worker_threads). A module that is a function (events,
+ * stream, assert) is handed on as it is, for `new` and `instanceof`. Each importing file gets a wrapper of its own (the path carries the
+ * importer): one shared wrapper per module was a chunk of its own, a dozen tiny files to load for a run.
  */
 const builtinsByRequire: Plugin = {
   name: "builtins-by-require",
   setup(b) {
-    b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => (BUILTIN.has(args.path) && args.kind === "import-statement" ? { path: args.path, namespace: "builtin" } : undefined));
-    b.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: "js" }));
+    b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => (BUILTIN.has(args.path) && args.kind === "import-statement" ? { path: `${args.path}|${args.importer}`, namespace: "builtin" } : undefined));
+    b.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({
+      contents: `const m = require(${JSON.stringify(args.path.split("|")[0])});
+if (typeof m === "function") module.exports = m;
+else {
+  const o = {};
+  for (const k of Object.getOwnPropertyNames(m)) Object.defineProperty(o, k, { get: () => m[k], set: (v) => { m[k] = v; }, enumerable: true });
+  module.exports = o;
+}`,
+      loader: "js",
+    }));
+  },
+};
+
+/**
+ * pino's transports (log shipping in worker threads) are never used here, yet their module and pino's
+ * one question to worker_threads (is this the main thread? always, in this CLI) load node's
+ * worker_threads on every start, about 5 ms: in the bundle both are stand-ins.
+ */
+const STAND_INS: Record<string, string> = {
+  "thread-stream": `module.exports = function ThreadStream() { throw new Error("pino transports are not part of the edgemanage bundle"); };`,
+  "worker_threads": "module.exports = { isMainThread: true };",
+};
+const noPinoTransports: Plugin = {
+  name: "no-pino-transports",
+  setup(b) {
+    b.onResolve({ filter: /^thread-stream$/ }, () => ({ path: "thread-stream", namespace: "stand-in" }));
+    b.onResolve({ filter: /^worker_threads$/ }, (args) => (/[/\\]pino[/\\]lib[/\\]tools\.js$/.test(args.importer) ? { path: "worker_threads", namespace: "stand-in" } : undefined));
+    b.onLoad({ filter: /.*/, namespace: "stand-in" }, (args) => ({ contents: STAND_INS[args.path]!, loader: "js" }));
   },
 };
 
@@ -47,7 +79,7 @@ const result = await build({
   chunkNames: "chunk-[hash]",
   legalComments: "none",
   metafile: true,
-  plugins: [builtinsByRequire],
+  plugins: [builtinsByRequire, noPinoTransports],
   logLevel: "warning",
 });
 

@@ -6,21 +6,22 @@ interface Command {
   usage: string;
 }
 
-/** A command whose module is loaded only when it is asked for. */
-const lazy =
-  <M>(load: () => Promise<M>, pick: (m: M) => Command) =>
-  async (): Promise<Command> =>
-    pick(await load());
+type Commands = typeof import("./commands.js");
 
-/** Each command is loaded only when asked for: `--help` and `--version` load no adapter at all. */
+/** A command, loaded only when it is asked for: `--help` and `--version` load no adapter at all. */
+const lazy =
+  (pick: (m: Commands) => Command) =>
+  async (): Promise<Command> =>
+    pick(await import("./commands.js"));
+
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  "edge-conf": lazy(() => import("./edge-conf.js"), (m) => ({ run: m.edgeConf, usage: m.EDGE_CONF_USAGE })),
-  import: lazy(() => import("./import.js"), (m) => ({ run: m.importClassic, usage: m.IMPORT_USAGE })),
-  query: lazy(() => import("./query.js"), (m) => ({ run: m.query, usage: m.QUERY_USAGE })),
-  metrics: lazy(() => import("./metrics.js"), (m) => ({ run: m.metrics, usage: m.METRICS_USAGE })),
-  dnssec: lazy(() => import("./dnssec.js"), (m) => ({ run: m.dnssec, usage: m.DNSSEC_USAGE })),
-  zones: lazy(() => import("./zones.js"), (m) => ({ run: m.zones, usage: m.ZONES_USAGE })),
-  check: lazy(() => import("./check.js"), (m) => ({ run: m.check, usage: m.CHECK_USAGE })),
+  "edge-conf": lazy((m) => ({ run: m.edgeConf, usage: m.EDGE_CONF_USAGE })),
+  import: lazy((m) => ({ run: m.importClassic, usage: m.IMPORT_USAGE })),
+  query: lazy((m) => ({ run: m.query, usage: m.QUERY_USAGE })),
+  metrics: lazy((m) => ({ run: m.metrics, usage: m.METRICS_USAGE })),
+  dnssec: lazy((m) => ({ run: m.dnssec, usage: m.DNSSEC_USAGE })),
+  zones: lazy((m) => ({ run: m.zones, usage: m.ZONES_USAGE })),
+  check: lazy((m) => ({ run: m.check, usage: m.CHECK_USAGE })),
 };
 
 /**
@@ -31,7 +32,7 @@ export async function main(argv: string[], name = "edgemanage"): Promise<number>
   let usage = "";
   try {
     // Run as a classic tool (a link named edge_query, check_edgemanage_latency, …): its own command line.
-    if ((CLASSIC_TOOLS as readonly string[]).includes(name)) return await (await import("./classic.js")).classic(name as ClassicTool, argv);
+    if ((CLASSIC_TOOLS as readonly string[]).includes(name)) return await (await import("./commands.js")).classic(name as ClassicTool, argv);
     const load = COMMANDS[argv[0] ?? ""];
     if (load) {
       const c = await load();

@@ -2,7 +2,15 @@ import { isIPv4, isIPv6 } from "node:net";
 
 /** An IPv4 address as a 32-bit number. */
 const v4 = (ip: string): number => ip.split(".").reduce((n, o) => n * 256 + Number(o), 0);
-const inV4 = (ip: string, base: string, bits: number): boolean => Math.floor(v4(ip) / 2 ** (32 - bits)) === Math.floor(v4(base) / 2 ** (32 - bits));
+/** An IPv4 network, its base address reckoned once: a thousand-edge list asks each network a thousand times. */
+const v4net = (base: string, bits: number) => ({ prefix: Math.floor(v4(base) / 2 ** (32 - bits)), unit: 2 ** (32 - bits) });
+type V4Net = ReturnType<typeof v4net>;
+const inV4 = (ip: number, net: V4Net): boolean => Math.floor(ip / net.unit) === net.prefix;
+const THIS_NETWORK = v4net("0.0.0.0", 8);
+const MULTICAST = v4net("224.0.0.0", 4);
+const RESERVED = v4net("240.0.0.0", 4);
+const LOOPBACK = v4net("127.0.0.0", 8);
+const PRIVATE = [v4net("10.0.0.0", 8), v4net("172.16.0.0", 12), v4net("192.168.0.0", 16), v4net("169.254.0.0", 16), v4net("100.64.0.0", 10)];
 
 /** The address in the one form inet_ntop prints (IPv6 compressed and lowercase); null when it is none. */
 export function canonicalIp(text: string): string | null {
@@ -18,10 +26,11 @@ export function unservable(text: string): string | null {
   const ip = canonicalIp(text);
   if (ip === null) return "not an IP address";
   if (isIPv4(ip)) {
-    if (inV4(ip, "0.0.0.0", 8)) return "0.0.0.0/8 is 'this network', not a host";
+    const n = v4(ip);
+    if (inV4(n, THIS_NETWORK)) return "0.0.0.0/8 is 'this network', not a host";
     if (ip === "255.255.255.255") return "the broadcast address is not a host";
-    if (inV4(ip, "224.0.0.0", 4)) return "a multicast address is not a host";
-    if (inV4(ip, "240.0.0.0", 4)) return "240.0.0.0/4 is reserved";
+    if (inV4(n, MULTICAST)) return "a multicast address is not a host";
+    if (inV4(n, RESERVED)) return "240.0.0.0/4 is reserved";
     return null;
   }
   if (ip === "::") return ":: is the unspecified address, not a host";
@@ -34,8 +43,9 @@ export function unservable(text: string): string | null {
 /** Addresses that work but are unusual for an edge clients reach: worth a warning. */
 export function unusualKind(ip: string): "loopback" | "private" | null {
   if (isIPv4(ip)) {
-    if (inV4(ip, "127.0.0.0", 8)) return "loopback";
-    if (inV4(ip, "10.0.0.0", 8) || inV4(ip, "172.16.0.0", 12) || inV4(ip, "192.168.0.0", 16) || inV4(ip, "169.254.0.0", 16) || inV4(ip, "100.64.0.0", 10)) return "private";
+    const n = v4(ip);
+    if (inV4(n, LOOPBACK)) return "loopback";
+    if (PRIVATE.some((net) => inV4(n, net))) return "private";
     return null;
   }
   const c = canonicalIp(ip) ?? ip;
