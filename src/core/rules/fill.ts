@@ -24,9 +24,12 @@ export function fill(sel: Selection, ctx: RuleContext): Selection {
   let s = sel;
   const eligible = ctx.edges.filter((e) => !s.live.includes(e) && ctx.mode(e) === "available" && ctx.judgement(e) !== "fail");
   for (const e of eligible.filter((x) => heldByRise(x, ctx))) s = out(s, e, `rise: passed ${ctx.streak(e).passes} of the ${ctx.settings.rise} runs in a row it needs after failing`);
+  // Each candidate's sort key reckoned once, not at every comparison (thousands of edges).
   const candidates = eligible
     .filter((e) => !heldByRise(e, ctx))
-    .sort((a, b) => Number(flapping(a, ctx)) - Number(flapping(b, ctx)) || JUDGEMENT_RANK[ctx.judgement(a)] - JUDGEMENT_RANK[ctx.judgement(b)] || ctx.average(a) - ctx.average(b) || byName(a, b));
+    .map((e) => ({ e, flapping: Number(flapping(e, ctx)), rank: JUDGEMENT_RANK[ctx.judgement(e)], average: ctx.average(e) }))
+    .sort((a, b) => a.flapping - b.flapping || a.rank - b.rank || a.average - b.average || byName(a.e, b.e))
+    .map((k) => k.e);
   for (const e of candidates) {
     if (s.live.length >= ctx.wanted) {
       if (flapping(e, ctx)) s = out(s, e, `flapping: rejoined ${ctx.flaps(e)} times after failing in ${ctx.settings.flapWindow}s (flap_limit ${ctx.settings.flapLimit}); steadier edges fill first`);
