@@ -47,6 +47,7 @@ const cases: [string, string, boolean, number, Outcome][] = [
   ["no length: read to the close", head("HTTP/1.0 200 OK") + BODY, true, 1 << 20, ok(BODY)],
   ["an interim 100 Continue, then the answer", head("HTTP/1.1 100 Continue") + head("HTTP/1.1 200 OK", "Content-Length: 2") + "hi", false, 1 << 20, ok("hi")],
   ["103 Early Hints with fields, then the answer", head("HTTP/1.1 103 Early Hints", "Link: </a.css>; rel=preload") + head("HTTP/1.1 200 OK", "Content-Length: 2") + "hi", false, 1 << 20, ok("hi")],
+  ["a thousand interim answers in a row, then the answer", head("HTTP/1.1 100 Continue").repeat(1000) + head("HTTP/1.1 200 OK", "Content-Length: 2") + "hi", false, 1 << 20, ok("hi")],
   ["204 has no body", head("HTTP/1.1 204 No Content", "Content-Length: 10"), false, 1 << 20, ok("", 204)],
   ["304 has no body", head("HTTP/1.1 304 Not Modified"), false, 1 << 20, ok("", 304)],
   ["an error status is a response like any", head("HTTP/1.1 503 Service Unavailable", "Content-Length: 4") + "busy", false, 1 << 20, ok("busy", 503)],

@@ -79,13 +79,14 @@ function get(address: string, s: ProbeSettings, ending: Ending, onCert: (c: Peer
       settled = true;
       reject(err);
     };
+    const onRead = (n: number, buf: Uint8Array) => {
+      settle(() => reader.feed(Buffer.from(buf.buffer, buf.byteOffset, n)));
+      return true; // go on reading
+    };
     const socket: Duplex =
       s.proto === "https"
         ? connectTls({ address, port: s.port, host: s.host, verify: s.verify, localAddress }, onCert).on("data", (chunk: Buffer) => settle(() => reader.feed(chunk)))
-        : net.connect({ host: address, port: s.port, localAddress, onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => {
-              settle(() => reader.feed(Buffer.from(buf.buffer, buf.byteOffset, n)));
-              return true; // go on reading
-            } } });
+        : net.connect({ host: address, port: s.port, localAddress, onread: { buffer: READ_BUFFER, callback: onRead } });
     socket.on("end", () => settle(() => reader.end()));
     socket.on("error", fail);
     // Closed without an error and without an answer: the far end hung up.

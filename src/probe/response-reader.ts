@@ -76,27 +76,31 @@ export class ResponseReader {
   /** The next bytes of the connection. They may be a view of a buffer reused for the next read: what is kept is copied. */
   feed(chunk: Buffer): Response | null {
     if (this.framing) return this.readBody(chunk, false);
-    this.appendHead(chunk);
-    // A blank line may straddle two reads: look again from just before where the last look ended.
-    const from = this.scanned;
-    const end = headEnd(this.head, Math.max(0, from - 2), this.headLength);
-    this.scanned = this.headLength;
-    if (end === -1) {
-      // Refuse what is not HTTP as soon as its first line is in, not when the connection ends.
-      const nl = !this.statusChecked ? this.head.subarray(0, this.headLength).indexOf(10, from) : -1;
-      if (nl !== -1) {
-        this.statusOf(this.head.toString("latin1", 0, nl).replace(/\r$/, ""));
-        this.statusChecked = true;
+    // A loop, not a call per head: an edge may send any number of interim (1xx) answers in one read.
+    for (let input = chunk; ; ) {
+      this.appendHead(input);
+      // A blank line may straddle two reads: look again from just before where the last look ended.
+      const from = this.scanned;
+      const end = headEnd(this.head, Math.max(0, from - 2), this.headLength);
+      this.scanned = this.headLength;
+      if (end === -1) {
+        // Refuse what is not HTTP as soon as its first line is in, not when the connection ends.
+        const nl = !this.statusChecked ? this.head.subarray(0, this.headLength).indexOf(10, from) : -1;
+        if (nl !== -1) {
+          this.statusOf(this.head.toString("latin1", 0, nl).replace(/\r$/, ""));
+          this.statusChecked = true;
+        }
+        if (this.headLength > MAX_HEAD_BYTES) throw new ResponseError("HPE_HEADER_OVERFLOW", `response head over ${MAX_HEAD_BYTES} bytes`);
+        return null;
       }
-      if (this.headLength > MAX_HEAD_BYTES) throw new ResponseError("HPE_HEADER_OVERFLOW", `response head over ${MAX_HEAD_BYTES} bytes`);
-      return null;
+      const rest = this.head.subarray(end, this.headLength);
+      const done = this.readHead(this.head.toString("latin1", 0, end));
+      [this.head, this.headLength, this.scanned, this.statusChecked] = [Buffer.alloc(0), 0, 0, false];
+      if (done) return done;
+      if (this.framing) return this.readBody(rest, true);
+      if (!rest.length) return null;
+      input = rest;
     }
-    const rest = this.head.subarray(end, this.headLength);
-    const done = this.readHead(this.head.toString("latin1", 0, end));
-    [this.head, this.headLength, this.scanned, this.statusChecked] = [Buffer.alloc(0), 0, 0, false];
-    if (done) return done;
-    if (!this.framing) return rest.length ? this.feed(rest) : null; // an interim (1xx) answer
-    return this.readBody(rest, true);
   }
 
   private appendHead(chunk: Buffer): void {
