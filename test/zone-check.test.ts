@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import { checkerMessage, findOnPath, zoneCheckerFor } from "../src/zone/check.js";
+import { checkPlans, checkerMessage, findOnPath, zoneCheckerFor } from "../src/zone/check.js";
+import type { ZonePlan } from "../src/zone/render.js";
 import { OperatorError } from "../src/util/errors.js";
 import { EdgeSim, loopbackAddresses } from "./support/edge-sim.js";
 import { Fixture, TEST_OBJECT } from "./support/fixture.js";
@@ -33,6 +34,18 @@ describe("zone_check: the checker", () => {
     const bad = await checker.check("example.com", `${head}broken IN A not-an-address\n`);
     assert.equal(bad.ok, false);
     assert.match(bad.ok ? "" : bad.message, /<zone>:4: near .not-an-address.: bad dotted quad/);
+  });
+
+  test("many zones are checked a core at a time: each keeps its own verdict, in the plan's order", async () => {
+    const checker = zoneCheckerFor("always", "edgemanage.yaml")!;
+    const head = "$TTL 300\n@ IN SOA ns1.example.net. hostmaster.example.net. 1 3600 600 86400 300\n@ IN NS ns1.example.net.\n";
+    const plan = (i: number, write = true) => ({ domain: `z${i}.example.com`, write, text: `${head}@ IN A ${i % 3 === 1 ? "not-an-address" : `192.0.2.${i}`}\n` }) as ZonePlan;
+    const plans = [...Array.from({ length: 9 }, (_, i) => plan(i)), plan(10, false)];
+    const out = await checkPlans(plans, checker);
+    assert.deepEqual(out.map((p) => p.domain), plans.map((p) => p.domain));
+    assert.deepEqual(out.map((p) => p.refused !== undefined), [false, true, false, false, true, false, false, true, false, false]);
+    assert.equal(out[9], plans[9], "a zone not to be written is not checked");
+    assert.match(out[4]!.reason, /^refused by named-checkzone: .*<zone>:4: near .not-an-address.: bad dotted quad.*zone z4\.example\.com\/IN/);
   });
 
   test("a zone named like an option is checked, not taken as one: `--` comes before it", async () => {

@@ -1,5 +1,5 @@
-import { availableParallelism } from "node:os";
 import type { NetworkState } from "../core/state.js";
+import { mapPerCore } from "../util/exec.js";
 import { sha256 } from "../util/fs.js";
 import { unsignedRefusal } from "../zone/dnssec.js";
 import type { ZonePlan } from "../zone/render.js";
@@ -23,17 +23,7 @@ export async function signPlan(plan: RunPlan, signer: ZoneSigner | null, previou
     if (!signed.ok) return { ...z, write: false, refused: signed.message, reason: `refused: ${signed.message}; its previous file stays in place` };
     return { ...z, text: signed.text, record: { ...z.record, file: sha256(signed.text), signedUntil: signed.expires, keys: signer.fingerprint(z.domain) } };
   };
-  // One dnssec-signzone per core at a time: 200 zones sign in seconds, not minutes.
-  const zones: ZonePlan[] = new Array(plan.zones.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < plan.zones.length) {
-      const i = next++;
-      zones[i] = await one(plan.zones[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(availableParallelism(), plan.zones.length) }, worker));
-  return { ...plan, zones };
+  return { ...plan, zones: await mapPerCore(plan.zones, one) };
 }
 
 /** The signer of this network's zones, its keys read and checked now (exit 2 when one is missing); null with DNSSEC off. */
