@@ -53,6 +53,20 @@ describe("probe against real loopback edges", () => {
     assert.equal(seen.userAgent, "edgemanage-test/1");
     assert.equal(seen.path, "/edgemanage.object");
   });
+  test("an answer that comes while probes are still being started is timed at once and checked afterwards", async () => {
+    let open = () => {};
+    const allStarted = new Promise<void>((r) => (open = r));
+    let done = false;
+    const t0 = performance.now();
+    const probe = probeOne(fast!, settings(), group, allStarted).then((o) => ((done = true), o));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(done, false, "not checked before every probe has started");
+    const heldMs = performance.now() - t0;
+    open();
+    const o = await probe;
+    assert.equal(o.outcome, "ok");
+    assert.ok(o.seconds * 1000 < heldMs - 100, `timed when it came (${o.seconds} s), not when it was checked (${heldMs} ms)`);
+  });
   test("a delayed edge is timed with its delay", async () => {
     const o = await probeOne(slow!, settings(), group);
     assert.equal(o.outcome, "ok");

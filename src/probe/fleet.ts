@@ -41,6 +41,8 @@ export async function probeAll(targets: readonly ProbeTarget[], s: ProbeSettings
   const canaries = new ProbeGroup(AbortSignal.any([opts.deadline, canaryStop.signal]));
   let canaryFailures = 0;
   let next = 0;
+  let allStarted = () => {};
+  const started = new Promise<void>((r) => (allStarted = r));
   const worker = async () => {
     while (next < targets.length) {
       const target = targets[next++]!;
@@ -50,7 +52,7 @@ export async function probeAll(targets: readonly ProbeTarget[], s: ProbeSettings
         results.set(target.address, { seconds: s.timeout, outcome: "deadline", detail: "not started before run_deadline" });
         continue;
       }
-      const o = await probeOne(target.address, s, isCanary ? canaries : edges);
+      const o = await probeOne(target.address, s, isCanary ? canaries : edges, started);
       if (isCanary && canaryStop.signal.aborted) continue;
       results.set(target.address, o);
       opts.onResult?.(target, o);
@@ -71,6 +73,7 @@ export async function probeAll(targets: readonly ProbeTarget[], s: ProbeSettings
     running.push(worker());
   }
   opts.onStarted?.(running.length, Math.round(performance.now() - first));
+  allStarted();
   await Promise.all(running);
   return results;
 }

@@ -114,7 +114,7 @@ const pause = (ms: number, ending: Ending) =>
     ending.onEnd(() => (clearTimeout(t), resolve()));
   }).finally(() => ending.onEnd(null));
 
-async function attempts(address: string, s: ProbeSettings, ending: Ending): Promise<Observation> {
+async function attempts(address: string, s: ProbeSettings, ending: Ending, checkAfter: Promise<void>): Promise<Observation> {
   let cert: PeerCert | null = null;
   const fail = (outcome: Observation["outcome"], detail: string): Observation => ({ seconds: s.timeout, outcome, detail });
   const withCert = (o: Observation): Observation => (cert ? { ...o, cert: { notAfter: cert.notAfter, issuer: cert.issuer, nameMatch: cert.nameMatch } } : o);
@@ -122,6 +122,8 @@ async function attempts(address: string, s: ProbeSettings, ending: Ending): Prom
     try {
       const { status, body, started } = await get(address, s, ending, (c) => (cert = c));
       const seconds = Math.round(performance.now() - started) / 1000;
+      // Timed: what is left (the checksum, and the caller's log line) can wait until every probe has started.
+      await checkAfter;
       if (status < 200 || status > 299) return withCert(fail("http_error", `HTTP ${status}`));
       const got = md5(body);
       if (got !== s.expectedMd5) return withCert(fail("checksum", `md5 ${got} != expected ${s.expectedMd5} (${body.length} bytes)`));
@@ -139,13 +141,18 @@ async function attempts(address: string, s: ProbeSettings, ending: Ending): Prom
   }
 }
 
-/** One probe: GET the test object, time it to the last byte, check its md5, within `timeout` for all attempts. Never throws. */
-export async function probeOne(address: string, s: ProbeSettings, group: ProbeGroup): Promise<Observation> {
+/**
+ * One probe: GET the test object, time it to the last byte, check its md5, within `timeout` for all
+ * attempts. An answer is checked, and the probe ends, once `checkAfter` has settled: while thousands of
+ * probes are being started, the answers already in are timed at once and checked afterwards, so that
+ * checking them does not hold the last probes' start back. Never throws.
+ */
+export async function probeOne(address: string, s: ProbeSettings, group: ProbeGroup, checkAfter: Promise<void> = Promise.resolve()): Promise<Observation> {
   const ending = new Ending();
   const timer = setTimeout(() => ending.end("timeout"), s.timeout * 1000);
   const leave = group.join(ending);
   try {
-    return await attempts(address, s, ending);
+    return await attempts(address, s, ending, checkAfter);
   } finally {
     clearTimeout(timer);
     leave();
