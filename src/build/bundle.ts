@@ -25,8 +25,9 @@ const BUILTIN = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
  * that is an object, the wrapper hands on an object of getters (and setters) instead: the bundle's
  * interop asks every export for its descriptor, and for node's native lazy exports (util.TextDecoder,
  * …) that loads them (util alone pulled in worker_threads). A module that is a function (events,
- * stream, assert) is handed on as it is, for `new` and `instanceof`. Each importing file gets a wrapper of its own (the path carries the
- * importer): one shared wrapper per module was a chunk of its own, a dozen tiny files to load for a run.
+ * stream, assert) is handed on as it is, for `new` and `instanceof`. Each importing file gets a wrapper
+ * of its own (the path carries the importer): one shared wrapper per module was a chunk of its own, a
+ * dozen tiny files to load for a run.
  */
 const builtinsByRequire: Plugin = {
   name: "builtins-by-require",
