@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { probeOrder } from "../src/core/probe-order.js";
 import { type Judgement, emptyEdge, emptyState } from "../src/core/state.js";
 import { probeAll } from "../src/probe/fleet.js";
 import { ProbeGroup } from "../src/probe/ending.js";
-import { type ProbeSettings, md5, probeOne } from "../src/probe/probe.js";
+import { type ProbeSettings, probeOne } from "../src/probe/probe.js";
 import { EdgeSim, loopbackAddresses } from "./support/edge-sim.js";
 import { TEST_OBJECT } from "./support/fixture.js";
 import { type Script, ScriptedEdges } from "./support/scripted-edges.js";
@@ -24,7 +25,7 @@ function settings(over: Partial<ProbeSettings> = {}): ProbeSettings {
     timeout: 1,
     retry: 2,
     userAgent: "edgemanage-test/1",
-    expectedMd5: md5(TEST_OBJECT),
+    testObject: TEST_OBJECT,
     concurrency: 100,
     ...over,
   };
@@ -94,10 +95,19 @@ describe("probe against real loopback edges", () => {
     const o = await probeOne(err503!, settings(), group);
     assert.deepEqual([o.outcome, o.seconds, o.detail], ["http_error", 1, "HTTP 503"]);
   });
-  test("a wrong body fails the checksum", async () => {
+  test("a wrong body fails the checksum, naming both md5s", async () => {
     const o = await probeOne(wrong!, settings(), group);
     assert.equal(o.outcome, "checksum");
     assert.equal(o.seconds, 1);
+    const hex = (b: Buffer) => createHash("md5").update(b).digest("hex");
+    const body = Buffer.from("this is not the test object\n");
+    assert.equal(o.detail, `md5 ${hex(body)} != expected ${hex(TEST_OBJECT)} (${body.length} bytes)`);
+  });
+  test("a body of the right length with one byte changed fails the checksum", async () => {
+    const expected = Buffer.from(TEST_OBJECT);
+    expected.writeUInt8(expected.readUInt8(expected.length - 1) ^ 1, expected.length - 1);
+    assert.equal((await probeOne(fast!, settings({ testObject: expected }), group)).outcome, "checksum");
+    assert.equal((await probeOne(fast!, settings(), group)).outcome, "ok");
   });
   test("a body over max_bytes fails without reading it all", async () => {
     const o = await probeOne(big!, settings({ maxBytes: 100 }), group);

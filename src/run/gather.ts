@@ -11,7 +11,7 @@ import { probeOrder } from "../core/probe-order.js";
 import type { NetworkState } from "../core/state.js";
 import { type ControlResult, probeControls } from "../probe/controls.js";
 import { DEFAULT_CONCURRENCY, type ProbeTarget, probeAll } from "../probe/fleet.js";
-import { type ProbeSettings, md5 } from "../probe/probe.js";
+import type { ProbeSettings } from "../probe/probe.js";
 import type { Loaded, StateStore } from "../state/store.js";
 import { OperatorError, errorMessage } from "../util/errors.js";
 import { readIfExists } from "../util/fs.js";
@@ -25,7 +25,7 @@ export interface Inputs {
   includes: Map<string, string>;
   /** zone → canary address */
   canaries: Map<string, string>;
-  expectedMd5: string;
+  testObject: Buffer;
   template: string;
 }
 
@@ -42,7 +42,7 @@ export function readInputs(s: NetworkSettings, log: Logger): Inputs {
     edges,
     includes,
     canaries: canaryRead.canaries,
-    expectedMd5: md5(readInputFile(s.testobjectLocal, "testobject.local", s.config.testobject.max_bytes)),
+    testObject: readInputFile(s.testobjectLocal, "testobject.local", s.config.testobject.max_bytes),
     template: s.zoneTemplate ? readTextInput(s.zoneTemplate, "zone_template", 1024 * 1024) : readFileSync(DEFAULT_TEMPLATE_URL, "utf8"),
   };
 }
@@ -88,10 +88,10 @@ export interface Probed {
   controls: Map<string, ControlResult>;
 }
 
-function probeSettings(s: NetworkSettings, expectedMd5: string, concurrency: number): ProbeSettings {
+function probeSettings(s: NetworkSettings, testObject: Buffer, concurrency: number): ProbeSettings {
   const c = s.config;
   const t = c.testobject;
-  return { proto: t.proto, host: t.host, port: t.port, uri: t.uri, verify: t.verify, maxBytes: t.max_bytes, timeout: c.timeout, retry: c.retry, userAgent: c.user_agent, expectedMd5, concurrency, sourceAddress: c.probe.source_address };
+  return { proto: t.proto, host: t.host, port: t.port, uri: t.uri, verify: t.verify, maxBytes: t.max_bytes, timeout: c.timeout, retry: c.retry, userAgent: c.user_agent, testObject, concurrency, sourceAddress: c.probe.source_address };
 }
 
 /** Resolves every name once, probes every address and the guard's controls, within run_deadline. */
@@ -118,7 +118,7 @@ export async function probeNetwork(s: NetworkSettings, inputs: Inputs, previous:
     onStarted: (n: number, spreadMs: number) => log.debug({ probes: n, spreadMs }, `${n} probes started within ${spreadMs} ms`),
     onCanariesKilled: (n: number) => log.warn({ failures: n }, `${n} canaries failed (canary_killer ${c.canary_killer}): cancelling the remaining canary probes`),
   };
-  const [byAddress, controls] = await Promise.all([probeAll(targets, probeSettings(s, inputs.expectedMd5, concurrency), probeOptions), probeControls(c.guard.control, c.timeout, c.user_agent, deadline, c.probe.source_address)]);
+  const [byAddress, controls] = await Promise.all([probeAll(targets, probeSettings(s, inputs.testObject, concurrency), probeOptions), probeControls(c.guard.control, c.timeout, c.user_agent, deadline, c.probe.source_address)]);
   if (signal?.aborted) throw new OperatorError(`network ${s.dnet}: interrupted while probing; nothing was written`, 143);
   const observations = new Map([...inputs.canaries.values()].flatMap((a) => (byAddress.has(a) ? [[a, byAddress.get(a)!] as const] : [])));
   for (const [e, o] of edgeObservations(inputs.edges, resolved.addresses, resolved.failures, byAddress, c.timeout)) observations.set(e, o);
