@@ -34,4 +34,4 @@ RUN chmod 0755 /app/dist/bundle/cli/main.js \
 # Non-root; writes only to the zone volume (named_dir) and a tmp dir (lockfile), so the root file
 # system can be read-only. Node handles SIGTERM itself (the CLI stops cleanly); no shell is involved.
 USER 65532:65532
-ENTRYPOINT ["node", "--max-semi-space-size=8", "/app/dist/bundle/cli/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=8", "--initial-old-space-size=64", "/app/dist/bundle/cli/main.js"]

@@ -78,29 +78,37 @@ export class ResponseReader {
     if (this.framing) return this.readBody(chunk, false);
     // A loop, not a call per head: an edge may send any number of interim (1xx) answers in one read.
     for (let input = chunk; ; ) {
-      this.appendHead(input);
-      // A blank line may straddle two reads: look again from just before where the last look ended.
-      const from = this.scanned;
-      const end = headEnd(this.head, Math.max(0, from - 2), this.headLength);
-      this.scanned = this.headLength;
-      if (end === -1) {
-        // Refuse what is not HTTP as soon as its first line is in, not when the connection ends.
-        const nl = !this.statusChecked ? this.head.subarray(0, this.headLength).indexOf(10, from) : -1;
-        if (nl !== -1) {
-          this.statusOf(this.head.toString("latin1", 0, nl).replace(/\r$/, ""));
-          this.statusChecked = true;
-        }
-        if (this.headLength > MAX_HEAD_BYTES) throw new ResponseError("HPE_HEADER_OVERFLOW", `response head over ${MAX_HEAD_BYTES} bytes`);
-        return null;
-      }
-      const rest = this.head.subarray(end, this.headLength);
-      const done = this.readHead(this.head.toString("latin1", 0, end));
-      [this.head, this.headLength, this.scanned, this.statusChecked] = [Buffer.alloc(0), 0, 0, false];
+      // The usual case, a whole head in one read, is read where it lies; only a head in pieces is copied.
+      const whole = this.headLength === 0 ? headEnd(input, 0, Math.min(input.length, MAX_HEAD_BYTES + 4)) : -1;
+      const head = whole === -1 ? this.gather(input) : { bytes: input, end: whole, length: input.length };
+      if (!head) return null;
+      const rest = head.bytes.subarray(head.end, head.length);
+      const done = this.readHead(head.bytes.toString("latin1", 0, head.end));
+      if (whole === -1) [this.head, this.headLength, this.scanned, this.statusChecked] = [Buffer.alloc(0), 0, 0, false];
       if (done) return done;
-      if (this.framing) return this.readBody(rest, true);
+      // What follows a head gathered here is this reader's own copy; what follows one read in place is not.
+      if (this.framing) return this.readBody(rest, whole === -1);
       if (!rest.length) return null;
       input = rest;
     }
+  }
+
+  /** Adds a piece of a head; the head so far once its blank line is in, else null. */
+  private gather(input: Buffer): { bytes: Buffer; end: number; length: number } | null {
+    this.appendHead(input);
+    // A blank line may straddle two reads: look again from just before where the last look ended.
+    const from = this.scanned;
+    const end = headEnd(this.head, Math.max(0, from - 2), this.headLength);
+    this.scanned = this.headLength;
+    if (end !== -1) return { bytes: this.head, end, length: this.headLength };
+    // Refuse what is not HTTP as soon as its first line is in, not when the connection ends.
+    const nl = !this.statusChecked ? this.head.subarray(0, this.headLength).indexOf(10, from) : -1;
+    if (nl !== -1) {
+      this.statusOf(this.head.toString("latin1", 0, nl).replace(/\r$/, ""));
+      this.statusChecked = true;
+    }
+    if (this.headLength > MAX_HEAD_BYTES) throw new ResponseError("HPE_HEADER_OVERFLOW", `response head over ${MAX_HEAD_BYTES} bytes`);
+    return null;
   }
 
   private appendHead(chunk: Buffer): void {

@@ -52,15 +52,24 @@ export class StateDecodeError extends Error {
   }
 }
 
-/** Timestamps keep millisecond precision; values are stored as whole milliseconds. */
+/**
+ * Timestamps keep millisecond precision; values are stored as whole milliseconds. Plain loops: a run
+ * of 5000 edges encodes 10,000 series, and the state is written after the zones, before the run ends.
+ */
 function encodeSeries(s: DomainSeries): Series {
-  if (s.t.length === 0) return { t0: 0, dt: [], v: [] };
-  const ms = s.t.map((t) => Math.round(t * 1000));
-  return {
-    t0: ms[0]! / 1000,
-    dt: ms.slice(1).map((t, i) => (t - ms[i]!) / 1000),
-    v: s.v.map((v) => Math.round(v * 1000)),
-  };
+  const n = s.t.length;
+  if (n === 0) return { t0: 0, dt: [], v: [] };
+  const dt = new Array<number>(n - 1);
+  const v = new Array<number>(n);
+  let previous = Math.round(s.t[0]! * 1000);
+  const t0 = previous / 1000;
+  for (let i = 1; i < n; i++) {
+    const ms = Math.round(s.t[i]! * 1000);
+    dt[i - 1] = (ms - previous) / 1000;
+    previous = ms;
+  }
+  for (let i = 0; i < n; i++) v[i] = Math.round(s.v[i]! * 1000);
+  return { t0, dt, v };
 }
 
 function decodeSeries(s: Series): DomainSeries {
@@ -82,12 +91,19 @@ function decodeEdge(e: StoredEdge): EdgeRecord {
 
 const mapValues = <A, B>(r: Record<string, A>, f: (a: A) => B): Record<string, B> => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, f(v)]));
 
+/** mapValues for what only goes to JSON.stringify: no intermediate lists, and no prototype for a "__proto__" key to reach. */
+function encodeAll(r: Record<string, EdgeRecord>): Record<string, StoredEdge> {
+  const out = Object.create(null) as Record<string, StoredEdge>;
+  for (const k of Object.keys(r)) out[k] = encodeEdge(r[k]!);
+  return out;
+}
+
 export function encodeState(state: NetworkState): string {
   const doc: z.infer<typeof StoredStateV1> = {
     schema: SCHEMA_VERSION,
     ...state,
-    edges: mapValues(state.edges, encodeEdge),
-    canaries: mapValues(state.canaries, encodeEdge),
+    edges: encodeAll(state.edges),
+    canaries: encodeAll(state.canaries),
   };
   return JSON.stringify(doc);
 }

@@ -1,4 +1,4 @@
-/** What `logsWritten` needs of an asynchronous log destination (pino's sonic-boom). */
+/** What `logsWritten` needs of an asynchronous log destination (LineWriter). */
 interface Destination {
   end(): void;
   once(event: "finish" | "error", listener: () => void): unknown;

@@ -1,9 +1,14 @@
 import { pino, type Logger } from "pino";
 import { writtenBeforeExit } from "./log-flush.js";
+import { LineWriter } from "./log-writer.js";
 
 /** Seconds to the millisecond: `0.3455`, not `0.34550000000000003`. Integers (times, serials) are left alone. */
 const round = (v: unknown): unknown => (typeof v === "number" && !Number.isInteger(v) ? Math.round(v * 1000) / 1000 : v);
-const roundFields = (o: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v)]));
+/** A line's fields with their fractions rounded; the object itself when it has none (most lines, thousands a run). */
+function roundFields(o: Record<string, unknown>): Record<string, unknown> {
+  for (const k in o) if (round(o[k]) !== o[k]) return Object.fromEntries(Object.entries(o).map(([key, v]) => [key, round(v)]));
+  return o;
+}
 
 /**
  * JSON lines for machines; `-v` gives readable debug lines. On stdout, or on stderr where stdout
@@ -17,11 +22,8 @@ export async function makeLogger(verbose: boolean, fd: 1 | 2 = 1): Promise<Logge
     return pino({ level: "debug", base: undefined, formatters }, pretty({ sync: true, colorize: false, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname", destination: fd }));
   }
   // Asynchronous: a reader that is slow for a moment (a full pipe) must not stall the run. Every line
-  // is written before the process exits (main.ts awaits logsWritten). Lines that come while a write
-  // is in flight are joined into pieces of at most maxWrite bytes, and sonic-boom measures the piece
-  // it appends to on every line: 4 KiB pieces instead of 16 KiB made 5000 lines in a burst (a
-  // decision at 5000 edges) take 33 ms instead of 52.
-  const destination = pino.destination({ fd, sync: false, maxWrite: 4096 });
+  // is written before the process exits (main.ts awaits logsWritten).
+  const destination = new LineWriter(fd);
   writtenBeforeExit(destination);
   return pino({ level: "info", base: { app: "edgemanage" }, formatters }, destination);
 }

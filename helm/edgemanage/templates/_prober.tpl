@@ -20,7 +20,7 @@ containers:
   - name: edgemanage
     image: {{ include "edgemanage.image" $ctx | quote }}
     imagePullPolicy: {{ $v.image.pullPolicy }}
-    command: ["node", "--max-semi-space-size=8", "/app/dist/bundle/cli/main.js"]
+    command: ["node", "--max-semi-space-size=8", "--initial-old-space-size=64", "/app/dist/bundle/cli/main.js"]
     args:
       {{- if $command }}
       {{- range $command }}
@@ -163,7 +163,7 @@ Call with (list $ctx "init") for one pull before named starts, or (list $ctx "si
 {{- $ctx := index . 0 }}{{ $v := $ctx.Values }}{{ $sidecar := eq (index . 1) "sidecar" }}
 image: {{ include "edgemanage.image" $ctx | quote }}
 imagePullPolicy: {{ $v.image.pullPolicy }}
-command: ["node", "--max-semi-space-size=8", "/app/dist/bundle/cli/main.js"]
+command: ["node", "--max-semi-space-size=8", "--initial-old-space-size=64", "/app/dist/bundle/cli/main.js"]
 args:
   - zones
   - pull
