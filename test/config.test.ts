@@ -9,6 +9,7 @@ import { parseCanaries, parseEdgeLists } from "../src/config/inputs.js";
 
 const parseEdgeList = (text: string, file: string) => parseEdgeLists([{ file, text }]);
 import { OperatorError } from "../src/util/errors.js";
+import { unservable, unusualKind } from "../src/core/ip.js";
 
 /** The classic sample configuration (dev/edgemanage.example.yaml of the Python tool), as users have it. */
 export const CLASSIC = `---
@@ -161,9 +162,53 @@ describe("inputs", () => {
     assert.equal(edges.length, 4);
     assert.deepEqual(warnings.map((w) => w.message), ["2 loopback address(es) that clients elsewhere cannot reach: f line 1: 127.0.0.2, f line 4: 127.0.0.3", "1 private address(es) that clients elsewhere cannot reach: f line 2: 10.1.2.3"]);
   });
+  test("edge list: a thousand loopback addresses are one warning, with the count and the first three", () => {
+    const list = Array.from({ length: 1000 }, (_, i) => `127.1.${i >> 8}.${i & 255}`);
+    const { edges, warnings } = parseEdgeList(`${list.join("\n")}\n`, "f");
+    assert.deepEqual(edges, list);
+    assert.deepEqual(warnings.map((w) => w.message), ["1000 loopback address(es) that clients elsewhere cannot reach: f line 1: 127.1.0.0, f line 2: 127.1.0.1, f line 3: 127.1.0.2, …"]);
+  });
   test("canary file: non-IP values are dropped with an error", () => {
     const { canaries, problems } = parseCanaries("example.com: 192.0.2.9\nother.org: not-an-ip\nv6.net: 2001:db8::9\n", "c");
     assert.deepEqual([...canaries], [["example.com", "192.0.2.9"], ["v6.net", "2001:db8::9"]]);
     assert.match(problems[0]!.message, /other\.org.*not an IP address/);
   });
+});
+
+describe("IPv4 networks at their edges (core/ip.ts)", () => {
+  const cases: [address: string, servable: boolean, kind: "loopback" | "private" | null][] = [
+    ["0.255.255.255", false, null],
+    ["1.0.0.0", true, null],
+    ["9.255.255.255", true, null],
+    ["10.0.0.0", true, "private"],
+    ["10.255.255.255", true, "private"],
+    ["11.0.0.0", true, null],
+    ["100.63.255.255", true, null],
+    ["100.64.0.0", true, "private"],
+    ["100.127.255.255", true, "private"],
+    ["100.128.0.0", true, null],
+    ["126.255.255.255", true, null],
+    ["127.0.0.1", true, "loopback"],
+    ["127.255.255.254", true, "loopback"],
+    ["128.0.0.0", true, null],
+    ["169.254.1.1", true, "private"],
+    ["172.15.255.255", true, null],
+    ["172.16.0.0", true, "private"],
+    ["172.31.255.255", true, "private"],
+    ["172.32.0.0", true, null],
+    ["192.167.255.255", true, null],
+    ["192.168.0.1", true, "private"],
+    ["192.169.0.0", true, null],
+    ["223.255.255.255", true, null],
+    ["224.0.0.0", false, null],
+    ["239.255.255.255", false, null],
+    ["240.0.0.1", false, null],
+    ["255.255.255.255", false, null],
+  ];
+  for (const [address, servable, kind] of cases) {
+    test(`${address}: ${servable ? "servable" : "refused"}, ${kind ?? "public"}`, () => {
+      assert.equal(unservable(address) === null, servable);
+      if (servable) assert.equal(unusualKind(address), kind);
+    });
+  }
 });

@@ -34,15 +34,17 @@ const MAX_EDGE_LIST_BYTES = 4 * 1024 * 1024;
 export function parseEdgeLists(sources: readonly { file: string; text: string }[]): EdgeList {
   const out: EdgeList = { edges: [], problems: [], warnings: [] };
   const refusals: string[] = [];
-  const seen = new Map<string, { where: string; host: string }>();
-  const unusual = new Map<string, string[]>();
+  // Where a line is, written out only for a message: lists of thousands of edges are read every run.
+  const at = (file: string, i: number) => `${file} line ${i + 1}`;
+  const seen = new Map<string, { file: string; i: number; host: string }>();
+  // Per kind: how many, and the first three (all the warning names).
+  const unusual = new Map<string, { count: number; first: string[] }>();
   for (const { file, text } of sources) {
     text.split(/\r?\n/).forEach((line, i) => {
       const host = line.replace(/#.*/, "").trim();
       if (!host) return;
-      const where = `${file} line ${i + 1}`;
       const ip = canonicalIp(host);
-      if (host.includes("%") || (ip !== null && unservable(ip) !== null)) return void refusals.push(`${where}: '${host}' cannot be an edge (${unservable(host)})`);
+      if (host.includes("%") || (ip !== null && unservable(ip) !== null)) return void refusals.push(`${at(file, i)}: '${host}' cannot be an edge (${unservable(host)})`);
       // `999.1.1.1` or `0x7f.0.0.1`: no top-level domain is numeric (RFC 3696 §2), and the resolver would read some as an address.
       if (ip === null && (!HOSTNAME_RE.test(host) || looksNumeric(host))) {
         out.problems.push({ file, message: `line ${i + 1}: '${host}' is neither a host name nor an IP address in standard form; skipped` });
@@ -52,18 +54,21 @@ export function parseEdgeLists(sources: readonly { file: string; text: string }[
       const first = seen.get(key);
       if (first !== undefined) {
         // The same line again is harmless; the same address written another way is a mistake to fix.
-        if (first.host.toLowerCase() === host.toLowerCase()) out.warnings.push({ file, message: `line ${i + 1}: '${host}' is listed again (first at ${first.where}); counted once` });
-        else refusals.push(`${where}: '${host}' is ${first.where}: '${first.host}' again; list each edge once`);
+        if (first.host.toLowerCase() === host.toLowerCase()) out.warnings.push({ file, message: `line ${i + 1}: '${host}' is listed again (first at ${at(first.file, first.i)}); counted once` });
+        else refusals.push(`${at(file, i)}: '${host}' is ${at(first.file, first.i)}: '${first.host}' again; list each edge once`);
         return;
       }
-      seen.set(key, { where, host });
+      seen.set(key, { file, i, host });
       const kind = ip === null ? null : unusualKind(ip);
-      if (kind) unusual.get(kind)?.push(`${where}: ${ip}`) ?? unusual.set(kind, [`${where}: ${ip}`]);
+      if (kind) {
+        const u = unusual.get(kind) ?? unusual.set(kind, { count: 0, first: [] }).get(kind)!;
+        if (u.count++ < 3) u.first.push(`${at(file, i)}: ${ip}`);
+      }
       out.edges.push(ip ?? host);
     });
   }
   // One line per kind, however many: a test fleet on loopback is one warning, not a thousand.
-  for (const [kind, lines] of unusual) out.warnings.push({ file: sources[0]?.file ?? "", message: `${lines.length} ${kind} address(es) that clients elsewhere cannot reach: ${lines.slice(0, 3).join(", ")}${lines.length > 3 ? ", …" : ""}` });
+  for (const [kind, u] of unusual) out.warnings.push({ file: sources[0]?.file ?? "", message: `${u.count} ${kind} address(es) that clients elsewhere cannot reach: ${u.first.join(", ")}${u.count > 3 ? ", …" : ""}` });
   if (refusals.length) throw new OperatorError(`edge list: ${refusals.slice(0, 10).join("; ")}${refusals.length > 10 ? `; and ${refusals.length - 10} more` : ""}; fix the edge list (edgelist_dir)`, 2);
   return out;
 }

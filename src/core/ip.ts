@@ -1,7 +1,18 @@
 import { isIPv4, isIPv6 } from "node:net";
 
-/** An IPv4 address as a 32-bit number. */
-const v4 = (ip: string): number => ip.split(".").reduce((n, o) => n * 256 + Number(o), 0);
+/** An IPv4 address (already checked by isIPv4) as a 32-bit number; digit by digit, with no strings made. */
+function v4(ip: string): number {
+  let n = 0;
+  let octet = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) {
+      n = n * 256 + octet;
+      octet = 0;
+    } else octet = octet * 10 + (c - 48);
+  }
+  return n * 256 + octet;
+}
 /** An IPv4 network, its base address reckoned once: a thousand-edge list asks each network a thousand times. */
 const v4net = (base: string, bits: number) => ({ prefix: Math.floor(v4(base) / 2 ** (32 - bits)), unit: 2 ** (32 - bits) });
 type V4Net = ReturnType<typeof v4net>;
