@@ -1,11 +1,11 @@
 #!/usr/bin/env -S node --max-semi-space-size=8 --initial-old-space-size=64
-// The first flag caps V8's young generation at 8 MB a half: left to grow, it reaches 32 MB a half
-// during a run of thousands of edges (5000: 255 MB peak instead of 165 MB), with no run any faster for
-// it. The second lets the old generation reach 64 MB before its first full collection: with the
-// default, one came about half a second into a 1000-edge run, an 8 ms pause while answers were
-// arriving, and the answers it held up were timed late (the benchmark's misordered pairs). The peak is
-// unchanged (99 MB at 1000 edges, 143 MB at 5000). The image's entry point and the chart's command
-// carry the same flags (tests compare them with this line).
+// The first flag caps V8's young generation at 8 MB a half: left to grow, it makes a 5000-edge run
+// peak at 185 MB instead of 144 MB. The second lets the old generation reach 64 MB before its first
+// full collection: with the default, one came about half a second into a 1000-edge run, an 8 ms pause
+// while answers were arriving, and the answers it held up were timed late (the benchmark's misordered
+// pairs). Any V8 flag costs about 25 ms of start-up (node refuses the code cache of its own modules
+// when V8's flags are not its build's), so add none lightly. The image's entry point and the chart's
+// command carry the same flags (tests compare them with this line).
 // Name lookups run on libuv's thread pool (4 threads by default): a silent resolver would hold every
 // thread, and with them every other lookup. Set before anything uses the pool.
 process.env.UV_THREADPOOL_SIZE ??= "64";
