@@ -1,5 +1,6 @@
 import type { DnssecAnswer } from "../dns/dnssec-query.js";
 import type { CheckResult, Status, Thresholds } from "./checks.js";
+import { byKey } from "../util/order.js";
 
 const DAY = 86_400;
 
@@ -13,7 +14,7 @@ export function checkDnssec(answers: ReadonlyMap<string, DnssecAnswer>, now: num
   let status: Status = 0;
   const problems: string[] = [];
   const perfdata: string[] = [];
-  for (const [zone, a] of [...answers].sort(([x], [y]) => (x < y ? -1 : 1))) {
+  for (const [zone, a] of [...answers].sort(byKey)) {
     if (!a.validated) {
       status = 2;
       problems.push(`${zone}: does not validate (${a.detail})`);

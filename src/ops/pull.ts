@@ -5,6 +5,7 @@ import { errorMessage } from "../util/errors.js";
 import { readIfExists, sha256, writeFileAtomic } from "../util/fs.js";
 import { stampText } from "../zone/manifest.js";
 import { ownerOf, soaSerialOf } from "../zone/render.js";
+import { byKey } from "../util/order.js";
 
 /** One network's zones as this puller holds them. */
 interface Held {
@@ -77,7 +78,7 @@ export class ZonePuller {
       fail(`${h.bucket.url("manifest.json")}: names network ${read.manifest.dnet}, not ${h.dnet}`);
       return this.settle(h, result);
     }
-    for (const [domain, entry] of Object.entries(read.manifest.zones).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    for (const [domain, entry] of Object.entries(read.manifest.zones).sort(byKey)) {
       const have = h.files.get(domain) ?? this.onDisk(domain);
       if (have?.sha256 === entry.sha256) {
         h.files.set(domain, have);
@@ -145,7 +146,7 @@ export class ZonePuller {
       ...this.held.map((h) => `edgemanage_zones_pull_errors_total{dnet="${esc(h.dnet)}"} ${h.errors}`),
       "# HELP edgemanage_zones_pull_serial The serial of each zone in the folder bind serves from.",
       "# TYPE edgemanage_zones_pull_serial gauge",
-      ...this.held.flatMap((h) => [...h.files].sort(([a], [b]) => (a < b ? -1 : 1)).map(([d, f]) => `edgemanage_zones_pull_serial{dnet="${esc(h.dnet)}",zone="${esc(d)}"} ${f.serial}`)),
+      ...this.held.flatMap((h) => [...h.files].sort(byKey).map(([d, f]) => `edgemanage_zones_pull_serial{dnet="${esc(h.dnet)}",zone="${esc(d)}"} ${f.serial}`)),
     ];
     return `${out.join("\n")}\n`;
   }

@@ -143,10 +143,10 @@ async function attempts(address: string, s: ProbeSettings, ending: Ending, check
 }
 
 /**
- * One probe: GET the test object, time it to the last byte, check its md5, within `timeout` for all
- * attempts. An answer is checked, and the probe ends, once `checkAfter` has settled: while thousands of
- * probes are being started, the answers already in are timed at once and checked afterwards, so that
- * checking them does not hold the last probes' start back. Never throws.
+ * One probe: GET the test object, time it to the last byte, compare it with testobject.local, within
+ * `timeout` for all attempts. An answer is checked, and the probe ends, once `checkAfter` has settled:
+ * while thousands of probes are being started, the answers already in are timed at once and checked
+ * afterwards, so that checking them does not hold the last probes' start back. Never throws.
  */
 export async function probeOne(address: string, s: ProbeSettings, group: ProbeGroup, checkAfter: Promise<void> = Promise.resolve()): Promise<Observation> {
   const ending = new Ending();

@@ -2,6 +2,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import * as z from "zod";
 import { OUTCOMES, type Observation } from "../core/observation.js";
 import type { VantageView } from "../core/quorum.js";
+import { byKey } from "../util/order.js";
 
 /**
  * One vantage's observations of its last run, stored next to the state: `[seconds, outcome]` per edge
@@ -16,7 +17,7 @@ const DocSchema = z.object({
 });
 
 export function encodeObservations(view: VantageView, dnet: string): Buffer {
-  const edges = Object.fromEntries([...view.observations].sort(([a], [b]) => (a < b ? -1 : 1)).map(([e, o]) => [e, [Math.round(o.seconds * 1000), o.outcome] as const]));
+  const edges = Object.fromEntries([...view.observations].sort(byKey).map(([e, o]) => [e, [Math.round(o.seconds * 1000), o.outcome] as const]));
   return gzipSync(JSON.stringify({ schema: 1, vantage: view.name, dnet, time: view.time, edges }), { level: 9 });
 }
 

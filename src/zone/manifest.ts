@@ -3,6 +3,7 @@ import { isDomainName } from "../config/inputs.js";
 import type { ZoneRecord } from "../core/state.js";
 import { sha256 } from "../util/fs.js";
 import type { ZonePlan } from "./render.js";
+import { byKey } from "../util/order.js";
 
 /**
  * The zone transport's index of one network's zones in the bucket (`<prefix>manifest.json`): written
@@ -36,7 +37,7 @@ export function parseManifest(body: Buffer, where: string): Manifest {
 }
 
 /** Sorted keys: the same zones give the same bytes. */
-export const manifestText = (m: Manifest): string => `${JSON.stringify({ ...m, zones: Object.fromEntries(Object.entries(m.zones).sort(([a], [b]) => (a < b ? -1 : 1))) })}\n`;
+export const manifestText = (m: Manifest): string => `${JSON.stringify({ ...m, zones: Object.fromEntries(Object.entries(m.zones).sort(byKey)) })}\n`;
 
 /** domain → the sha256 of the zone the entries name. */
 export const shasOf = (entries: ReadonlyMap<string, ManifestEntry>): Map<string, string> => new Map([...entries].map(([d, e]) => [d, e.sha256]));

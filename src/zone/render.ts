@@ -4,6 +4,7 @@ import type { Config } from "../config/schema.js";
 import type { ZoneRecord } from "../core/state.js";
 import { sha256 } from "../util/fs.js";
 import { type SignFacts, signReason } from "./dnssec.js";
+import { byCodeUnit } from "../util/order.js";
 
 export const DEFAULT_TEMPLATE_URL = new URL("../../../templates/zone.mustache", import.meta.url);
 
@@ -41,7 +42,7 @@ function ipv6Key(address: string): string {
 export function compareAddresses(a: string, b: string): number {
   const rank = (x: string) => (isIPv4(x) ? 0 : isIPv6(x) ? 1 : 2);
   const key = (x: string) => (isIPv4(x) ? x.split(".").map((o) => o.padStart(3, "0")).join(".") : isIPv6(x) ? ipv6Key(x) : x.toLowerCase());
-  return rank(a) - rank(b) || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+  return rank(a) - rank(b) || byCodeUnit(key(a), key(b));
 }
 
 /** Zone files are not HTML: nothing is escaped. */

@@ -1,5 +1,6 @@
 import { JUDGEMENT_RANK } from "../judge.js";
 import { type RuleContext, type Selection, add, out } from "../selection.js";
+import { byCodeUnit } from "../../util/order.js";
 
 /** With `rise` above 1, an edge that has failed joins only after passing `rise` runs in a row. */
 export function heldByRise(e: string, ctx: RuleContext): boolean {
@@ -13,9 +14,6 @@ export function flapping(e: string, ctx: RuleContext): boolean {
   return flapWindow !== null && flapLimit !== null && ctx.flaps(e) > flapLimit;
 }
 
-/** Names in code-unit order, as every other sorted output: localeCompare's first call sets up ICU's collator (about 14 ms). */
-const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
 /**
  * Fill the remaining places from the best judged: steady edges before flapping ones, then by
  * judgement, then lowest mean, then name (a stable order). Failing and drained edges never fill.
@@ -28,7 +26,7 @@ export function fill(sel: Selection, ctx: RuleContext): Selection {
   const candidates = eligible
     .filter((e) => !heldByRise(e, ctx))
     .map((e) => ({ e, flapping: Number(flapping(e, ctx)), rank: JUDGEMENT_RANK[ctx.judgement(e)], average: ctx.average(e) }))
-    .sort((a, b) => a.flapping - b.flapping || a.rank - b.rank || a.average - b.average || byName(a.e, b.e))
+    .sort((a, b) => a.flapping - b.flapping || a.rank - b.rank || a.average - b.average || byCodeUnit(a.e, b.e))
     .map((k) => k.e);
   for (const e of candidates) {
     if (s.live.length >= ctx.wanted) {
