@@ -121,6 +121,21 @@ describe("hostile inputs: a clear error, in bounded time, nothing lost", () => {
     fx.writeConfig({});
   });
 
+  test("a log reader that is gone (stdout a pipe closed at its far end): the run goes on, zones and state written", async () => {
+    const before = fx.state().lastRun;
+    const zone = fx.path("named", "example.com.zone");
+    rmSync(zone);
+    const child = spawn(process.execPath, [...NODE_FLAGS, CLI, "-A", fx.dnet, "-c", fx.configPath, "--force"], { stdio: ["ignore", "pipe", "pipe"] });
+    // Nobody reads the JSON lines: every write to them fails with EPIPE.
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (c: Buffer) => (stderr += c));
+    const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+    assert.equal(code, 0, stderr);
+    assert.equal(stderr, "");
+    assert.ok(fx.state().lastRun! > before!, "the state was saved");
+    assert.match(readFileSync(zone, "utf8"), /managed by edgemanage network=/);
+  });
   test("SIGTERM ends a run within 2 s, even while a hook runs", async () => {
     fx.writeConfig({ commands: { run_before: ["sleep 30"], run_after: null, run_after_changes: null } });
     const child = spawn(process.execPath, [...NODE_FLAGS, CLI, "-A", fx.dnet, "-c", fx.configPath, "--force"], { stdio: "ignore" });
