@@ -49,17 +49,21 @@ else {
 /**
  * pino's transports (log shipping in worker threads) are never used here, yet their module and pino's
  * one question to worker_threads (is this the main thread? always, in this CLI) load node's
- * worker_threads on every start, about 5 ms: in the bundle both are stand-ins.
+ * worker_threads on every start, about 5 ms: in the bundle both are stand-ins. So is sonic-boom where
+ * pino loads it, for destinations of its own that it makes only when given none (the JSON lines go
+ * through LineWriter): with node's assert, a few milliseconds of every start. pino-pretty (`-v`) keeps
+ * the real one.
  */
 const STAND_INS: Record<string, string> = {
   "thread-stream": `module.exports = function ThreadStream() { throw new Error("pino transports are not part of the edgemanage bundle"); };`,
   "worker_threads": "module.exports = { isMainThread: true };",
+  "sonic-boom": `module.exports = class SonicBoom { constructor() { throw new Error("pino's own destinations are not part of the edgemanage bundle (its logs go through LineWriter)"); } };`,
 };
 const noPinoTransports: Plugin = {
   name: "no-pino-transports",
   setup(b) {
     b.onResolve({ filter: /^thread-stream$/ }, () => ({ path: "thread-stream", namespace: "stand-in" }));
-    b.onResolve({ filter: /^worker_threads$/ }, (args) => (/[/\\]pino[/\\]lib[/\\]tools\.js$/.test(args.importer) ? { path: "worker_threads", namespace: "stand-in" } : undefined));
+    b.onResolve({ filter: /^(worker_threads|sonic-boom)$/ }, (args) => (/[/\\]pino[/\\]lib[/\\]tools\.js$/.test(args.importer) ? { path: args.path, namespace: "stand-in" } : undefined));
     b.onLoad({ filter: /.*/, namespace: "stand-in" }, (args) => ({ contents: STAND_INS[args.path]!, loader: "js" }));
   },
 };

@@ -1,7 +1,8 @@
 import { performance } from "node:perf_hooks";
 import type { Observation } from "../core/observation.js";
 import { ProbeGroup } from "./ending.js";
-import { type ProbeSettings, probeOne } from "./probe.js";
+import { type ProbeSettings, probeOne, timedOut } from "./probe.js";
+import { QuietWatch } from "./quiet.js";
 
 export interface ProbeTarget {
   address: string;
@@ -17,6 +18,13 @@ export interface ProbeOptions {
   onCanariesKilled?: (failures: number) => void;
   /** Told once every probe has started: how many, and over how many milliseconds. */
   onStarted?: (count: number, spreadMs: number) => void;
+  /**
+   * Told when probing has gone quiet (probe/quiet.ts), with the results as they would be should every
+   * probe still open time out: what a plan can be made from ahead of the last timeouts.
+   */
+  onQuiet?: (provisional: Map<string, Observation>) => void;
+  /** How long no probe may have ended before probing counts as quiet (QUIET_MS). */
+  quietMs?: number;
 }
 
 export const DEFAULT_CONCURRENCY = 10_000;
@@ -32,7 +40,7 @@ const turn = () => new Promise<void>((r) => setImmediate(r));
 
 /**
  * Probes every target concurrently (at most `concurrency` at once). Resolves when all are done or the
- * deadline passed; cancelled canaries are absent from the result.
+ * deadline passed, with the results in the targets' order; cancelled canaries are absent from them.
  */
 export async function probeAll(targets: readonly ProbeTarget[], s: ProbeSettings, opts: ProbeOptions): Promise<Map<string, Observation>> {
   const results = new Map<string, Observation>();
@@ -43,9 +51,17 @@ export async function probeAll(targets: readonly ProbeTarget[], s: ProbeSettings
   let next = 0;
   let allStarted = () => {};
   const started = new Promise<void>((r) => (allStarted = r));
+  // Results in the targets' order, whatever order the probes ended in; open probes as the timeouts they become.
+  const inOrder = (open: (s: ProbeSettings) => Observation | null) =>
+    new Map(targets.flatMap((t) => {
+      const o = results.get(t.address) ?? (t.kind === "canary" && canaryStop.signal.aborted ? null : open(s));
+      return o ? [[t.address, o] as const] : [];
+    }));
+  const quiet = new QuietWatch(() => opts.onQuiet?.(inOrder(timedOut)), opts.quietMs);
   const worker = async () => {
     while (next < targets.length) {
       const target = targets[next++]!;
+      if (next === targets.length && opts.onQuiet) quiet.start();
       const isCanary = target.kind === "canary";
       if (isCanary && canaryStop.signal.aborted) continue;
       if (opts.deadline.aborted) {
@@ -55,6 +71,7 @@ export async function probeAll(targets: readonly ProbeTarget[], s: ProbeSettings
       const o = await probeOne(target.address, s, isCanary ? canaries : edges, started);
       if (isCanary && canaryStop.signal.aborted) continue;
       results.set(target.address, o);
+      quiet.ended();
       opts.onResult?.(target, o);
       if (isCanary && o.outcome !== "ok" && ++canaryFailures >= opts.canaryKiller) {
         canaryStop.abort();
@@ -75,5 +92,6 @@ export async function probeAll(targets: readonly ProbeTarget[], s: ProbeSettings
   opts.onStarted?.(running.length, Math.round(performance.now() - first));
   allStarted();
   await Promise.all(running);
-  return results;
+  quiet.stop();
+  return inOrder(() => null);
 }

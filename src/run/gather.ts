@@ -16,7 +16,7 @@ import type { Loaded, StateStore } from "../state/store.js";
 import { OperatorError, errorMessage } from "../util/errors.js";
 import { readIfExists } from "../util/fs.js";
 import { DEFAULT_TEMPLATE_URL } from "../zone/render.js";
-import { resolveHosts } from "./resolve.js";
+import { type Resolved, resolveHosts } from "./resolve.js";
 
 /** What a run reads from the operator's files before it takes the lock. */
 export interface Inputs {
@@ -94,8 +94,19 @@ function probeSettings(s: NetworkSettings, testObject: Buffer, concurrency: numb
   return { proto: t.proto, host: t.host, port: t.port, uri: t.uri, verify: t.verify, maxBytes: t.max_bytes, timeout: c.timeout, retry: c.retry, userAgent: c.user_agent, testObject, concurrency, sourceAddress: c.probe.source_address };
 }
 
-/** Resolves every name once, probes every address and the guard's controls, within run_deadline. */
-export async function probeNetwork(s: NetworkSettings, inputs: Inputs, previous: NetworkState, started: number, signal: AbortSignal | undefined, log: Logger): Promise<Probed> {
+/** Every address's observation folded into the edges' and canaries'. */
+function probedOf(inputs: Inputs, resolved: Resolved, byAddress: Map<string, Observation>, controls: Map<string, ControlResult>, failValue: number): Probed {
+  const observations = new Map([...inputs.canaries.values()].flatMap((a) => (byAddress.has(a) ? [[a, byAddress.get(a)!] as const] : [])));
+  for (const [e, o] of edgeObservations(inputs.edges, resolved.addresses, resolved.failures, byAddress, failValue)) observations.set(e, o);
+  return { addressesOf: resolved.addresses, byAddress, observations, controls };
+}
+
+/**
+ * Resolves every name once, probes every address and the guard's controls, within run_deadline. Once
+ * probing has gone quiet with the controls answered, `ahead` is given what the run would have
+ * gathered should every probe still open time out.
+ */
+export async function probeNetwork(s: NetworkSettings, inputs: Inputs, previous: NetworkState, started: number, signal: AbortSignal | undefined, log: Logger, ahead?: (provisional: Probed) => void): Promise<Probed> {
   const c = s.config;
   const runDeadline = AbortSignal.timeout(Math.max(0, Math.round(c.run_deadline * 1000 - (Date.now() - started))));
   const deadline = signal ? AbortSignal.any([runDeadline, signal]) : runDeadline;
@@ -118,13 +129,18 @@ export async function probeNetwork(s: NetworkSettings, inputs: Inputs, previous:
     onStarted: (n: number, spreadMs: number) => log.debug({ probes: n, spreadMs }, `${n} probes started within ${spreadMs} ms`),
     onCanariesKilled: (n: number) => log.warn({ failures: n }, `${n} canaries failed (canary_killer ${c.canary_killer}): cancelling the remaining canary probes`),
   };
-  const [byAddress, controls] = await Promise.all([probeAll(targets, probeSettings(s, inputs.testObject, concurrency), probeOptions), probeControls(c.guard.control, c.timeout, c.user_agent, deadline, c.probe.source_address)]);
+  let answered: Map<string, ControlResult> | null = null;
+  const onQuiet = ahead && ((provisional: Map<string, Observation>) => answered && ahead(probedOf(inputs, resolved, provisional, answered, c.timeout)));
+  const [byAddress, controls] = await Promise.all([
+    probeAll(targets, probeSettings(s, inputs.testObject, concurrency), { ...probeOptions, onQuiet }),
+    probeControls(c.guard.control, c.timeout, c.user_agent, deadline, c.probe.source_address).then((r) => (answered = r)),
+  ]);
   if (signal?.aborted) throw new OperatorError(`network ${s.dnet}: interrupted while probing; nothing was written`, 143);
-  const observations = new Map([...inputs.canaries.values()].flatMap((a) => (byAddress.has(a) ? [[a, byAddress.get(a)!] as const] : [])));
-  for (const [e, o] of edgeObservations(inputs.edges, resolved.addresses, resolved.failures, byAddress, c.timeout)) observations.set(e, o);
+  const probed = probedOf(inputs, resolved, byAddress, controls, c.timeout);
+  const { observations } = probed;
   for (const [url, r] of controls) log.info({ control: url, ok: r.ok, detail: r.detail }, `guard control ${url}: ${r.ok ? "answers" : "FAILS"} (${r.detail})`);
   const failed = [...observations].filter(([, o]) => o.outcome !== "ok");
   log.info({ probed: observations.size, failed: failed.length, seconds: (Date.now() - started) / 1000 }, "probing done");
   for (const [addr, o] of failed) if (o.outcome === "checksum") log.error({ edge: addr, detail: o.detail }, "verification failure: wrong test object");
-  return { addressesOf: resolved.addresses, byAddress, observations, controls };
+  return probed;
 }

@@ -29,15 +29,19 @@ export interface Mode {
   readonly minSpacing: number;
   /** This run's observations, combined with the other vantages' (shared with them when `share`). */
   combine(own: Map<string, Observation>, edges: readonly string[], now: number, share: boolean): Promise<Combined>;
+  /** The combination when it needs nothing but this run's observations (a plan can then be made ahead), else null. */
+  combineNow(own: Map<string, Observation>): Combined | null;
   /** The decision this run adopts instead of deciding (another vantage's, of this interval), or null. */
   committed(previous: NetworkState, now: number): NetworkState | null;
   committer(store: StateStore, loaded: Loaded, now: number, replan: (committed: NetworkState) => Promise<RunPlan>, transport: ZoneTransport): Committer;
 }
 
 function singleProber(s: NetworkSettings, log: Logger): Mode {
+  const combineNow = (own: Map<string, Observation>): Combined => ({ observations: own, lines: [], vantage: undefined });
   return {
     minSpacing: MIN_SECONDS_BETWEEN_RUNS,
-    combine: async (own) => ({ observations: own, lines: [], vantage: undefined }),
+    combine: async (own) => combineNow(own),
+    combineNow,
     committed: () => null,
     committer: (store, loaded, _now, _replan, transport) => fileCommitter(s, store, loaded, log, transport),
   };
@@ -62,6 +66,8 @@ async function vantagePoint(s: NetworkSettings, v: NonNullable<NetworkSettings["
       for (const [e, o] of c.observations) observations.set(e, o);
       return { observations, lines: vantagePlanLines(c, v.peers.length), vantage: { fresh: c.fresh.length, peers: v.peers.length, adoptedFrom: null, freshness: new Map(v.peers.map((p) => [p, c.fresh.includes(p)])) } };
     },
+    // The others' shares are read once this run's own is out.
+    combineNow: () => null,
     committed(previous, now) {
       if (!sameInterval(previous.lastRun, now, v.interval)) return null;
       log.info({ decidedBy: previous.decidedBy, live: previous.lastLive }, `this interval's decision was made by vantage ${previous.decidedBy ?? "another vantage"}: adopting it`);

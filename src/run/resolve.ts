@@ -1,4 +1,3 @@
-import { Resolver } from "node:dns/promises";
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { canonicalIp, unservable } from "../core/ip.js";
@@ -41,7 +40,7 @@ function readHosts(file: string): Map<string, string[]> {
  */
 export function systemLookup(timeoutMs: number, hostsFile = "/etc/hosts"): { look: Lookup; close: () => void } {
   const hosts = readHosts(hostsFile);
-  const resolver = new Resolver({ timeout: Math.max(1, Math.round(timeoutMs / 2)), tries: 2 });
+  const resolver = new (process.getBuiltinModule("node:dns/promises").Resolver)({ timeout: Math.max(1, Math.round(timeoutMs / 2)), tries: 2 });
   const look: Lookup = async (host) => {
     const listed = hosts.get(host.toLowerCase().replace(/\.$/, ""));
     if (listed) return listed;
@@ -76,8 +75,9 @@ function bounded(look: Lookup, host: string, ms: number, signal: AbortSignal): P
  * edges listed before it is counted once: it fails, with the reason.
  */
 export async function resolveHosts(hosts: readonly string[], timeoutMs: number, deadline: AbortSignal, lookup?: Lookup): Promise<Resolved> {
-  const system = lookup ? null : systemLookup(timeoutMs);
-  const look = lookup ?? system!.look;
+  // The resolver (and node's dns module) at the first name: most edge lists are addresses only.
+  let system: ReturnType<typeof systemLookup> | undefined;
+  const look: Lookup = lookup ?? ((h) => (system ??= systemLookup(timeoutMs)).look(h));
   const found = await Promise.all(
     hosts.map(async (h): Promise<[string, string[] | Error]> => {
       if (isIP(h)) return [h, [h]];

@@ -4,8 +4,9 @@ import type { RunReport } from "../metrics/report.js";
 import type { StateStore } from "../state/store.js";
 import { zoneCheckerFor } from "../zone/check.js";
 import { type PlanBase, type RunPlan, checkPlan, decideNetwork, planAdopted, planDecided, planUploads } from "./plan.js";
-import { loadState, probeNetwork, readCurrentOutputs, readInputs } from "./gather.js";
-import { modeFor } from "./mode.js";
+import { type AheadOutcome, Ahead } from "./ahead.js";
+import { type CurrentOutputs, type Probed, loadState, probeNetwork, readCurrentOutputs, readInputs } from "./gather.js";
+import { type Combined, modeFor } from "./mode.js";
 import { recordsOnDisk } from "./outputs.js";
 import { logDecision, logPlan } from "./report.js";
 import { type Finished, sessionFor } from "./session.js";
@@ -50,19 +51,32 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
     session.spacing(loaded.state.lastRun, now, mode.minSpacing);
     log.info({ dnet: s.dnet, edges: inputs.edges.length, canaries: inputs.canaries.size, zones: inputs.includes.size, state: loaded.source }, "run started");
     await session.hook("run_before");
-    const probed = await probeNetwork(s, inputs, loaded.state, started, opts.signal, log);
-    const combined = await mode.combine(probed.observations, inputs.edges, now, session.shares);
+    const sign = signer?.facts() ?? null;
+    // Read when probing ends, and for a plan made ahead when probing has gone quiet.
+    const gather = async (probed: Probed, combined: Combined): Promise<Gathered> => ({ probed, combined, current: readCurrentOutputs(s, domains), known: await transport.known(loaded.state, domains) });
+    const baseOf = (g: Gathered): PlanBase => ({ s, inputs, current: g.current, source: loaded.source, now, previous: loaded.state, forceUpdate: opts.forceUpdate, adopt: opts.adopt || s.config.adopt_zones, vantageLines: g.combined.lines, known: g.known, sign });
+    const decided = async (g: Gathered): Promise<RunPlan> => {
+      const base = baseOf(g);
+      const signed = await signPlan(planDecided(base, decideNetwork(base, g.combined.observations, g.probed.controls), g.probed), signer, loaded.state, s.config.dnssec.allow_unsigned);
+      return planUploads(await checkPlan(signed, checker), base);
+    };
+    const ahead = new Ahead(decided);
+    const probed = await probeNetwork(s, inputs, loaded.state, started, opts.signal, log, (provisional) => {
+      const combined = mode.combineNow(provisional.observations);
+      if (combined) ahead.start(gather(provisional, combined));
+    });
     // Read once: a vantage that loses the race re-plans before it writes anything, so the files are the same.
-    const base: PlanBase = { s, inputs, current: readCurrentOutputs(s, domains), source: loaded.source, now, previous: loaded.state, forceUpdate: opts.forceUpdate, adopt: opts.adopt || s.config.adopt_zones, vantageLines: combined.lines, known: await transport.known(loaded.state, domains), sign: signer?.facts() ?? null };
-    const adopt = async (committed: typeof loaded.state) => checkPlan(planAdopted(base, committed), checker);
+    const gathered = await gather(probed, await mode.combine(probed.observations, inputs.edges, now, session.shares));
+    const { combined } = gathered;
+    const adopt = async (committed: typeof loaded.state) => checkPlan(planAdopted(baseOf(gathered), committed), checker);
     const committed = mode.committed(loaded.state, now);
     let plan: RunPlan;
     if (committed) plan = await adopt(committed);
     else {
-      const decision = decideNetwork(base, combined.observations, probed.controls);
-      logDecision(decision, log);
-      const signed = await signPlan(planDecided(base, decision, probed), signer, loaded.state, s.config.dnssec.allow_unsigned);
-      plan = planUploads(await checkPlan(signed, checker), base);
+      const made = await ahead.take(gathered);
+      log.debug({ ahead: made.outcome }, AHEAD[made.outcome]);
+      plan = made.result ?? (await decided(gathered));
+      if (plan.decision) logDecision(plan.decision, log);
     }
     logPlan(plan, log);
     const finished = await session.finish(plan, mode.committer(store, loaded, now, adopt, transport));
@@ -71,6 +85,21 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
     release();
   }
 }
+
+/** What a plan is made from that is read during the run: equal, a plan made ahead is the plan. */
+interface Gathered {
+  probed: Probed;
+  combined: Combined;
+  current: CurrentOutputs;
+  known: PlanBase["known"];
+}
+
+const AHEAD: Record<AheadOutcome, string> = {
+  none: "no plan made ahead: probing did not go quiet before it ended",
+  taken: "the plan made ahead is the plan: every probe still open then timed out as counted",
+  stale: "planned again: probes ended otherwise than counted when the plan was made ahead",
+  failed: "planned again: planning ahead failed",
+};
 
 /** The serial of every zone file as it is on disk after the run, and the expiry of its signatures. */
 function onDisk(plan: RunPlan, written: readonly string[]): Pick<RunReport, "writtenSerials" | "signedUntil"> {

@@ -1,4 +1,3 @@
-import { gunzipSync, gzipSync } from "node:zlib";
 import * as z from "zod";
 import { type EdgeRecord, EdgeRecordSchema, type NetworkState, NetworkStateSchema, type Series as DomainSeries } from "../core/state.js";
 
@@ -131,7 +130,7 @@ export function decodeState(text: string): NetworkState {
 
 /** The bytes kept in object stores: gzip of the JSON document. */
 export function encodeStateBytes(state: NetworkState): Buffer {
-  return gzipSync(encodeState(state), { level: 9 });
+  return process.getBuiltinModule("node:zlib").gzipSync(encodeState(state), { level: 9 });
 }
 
 /** Refuses a stored state larger than `maxBytes` before anything is parsed (state.max_bytes). */
@@ -145,7 +144,7 @@ export function decodeStateBytes(bytes: Buffer, maxBytes = DEFAULT_MAX_STATE_BYT
   try {
     // Accept plain JSON too, so an operator can upload a hand-made or local state file. Bounded, so a
     // small object cannot unpack into gigabytes.
-    text = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes, { maxOutputLength: maxBytes }).toString("utf8") : bytes.toString("utf8");
+    text = bytes[0] === 0x1f && bytes[1] === 0x8b ? process.getBuiltinModule("node:zlib").gunzipSync(bytes, { maxOutputLength: maxBytes }).toString("utf8") : bytes.toString("utf8");
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === "ERR_BUFFER_TOO_LARGE") throw new StateDecodeError(`unpacks to more than state.max_bytes (${maxBytes}): refused; raise state.max_bytes if the network really has that much history`, "corrupt");

@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,7 +13,8 @@ export interface ProgramRun {
 /** Runs a program without a shell, bounded by `timeoutMs` (then killed). Never throws: the outcome is a value. */
 export function runProgram(program: string, args: readonly string[], timeoutMs: number): Promise<ProgramRun> {
   return new Promise((resolve) =>
-    execFile(program, args, { timeout: timeoutMs }, (err, stdout, stderr) => resolve({ ok: !err, stdout, stderr, error: err ? err.message : null })),
+    // Loaded at first use: most runs start no program before their probes are out.
+    process.getBuiltinModule("node:child_process").execFile(program, args, { timeout: timeoutMs }, (err, stdout, stderr) => resolve({ ok: !err, stdout, stderr, error: err ? err.message : null })),
   );
 }
 

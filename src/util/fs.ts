@@ -1,9 +1,10 @@
-import { createHash, randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join, parse } from "node:path";
 import { errorMessage } from "./errors.js";
 
-export const sha256 = (data: string | Buffer): string => createHash("sha256").update(data).digest("hex");
+// node:crypto is loaded at the first hash, not with this module: a run's start (the lock's temporary
+// file) needs none, and with main.ts's V8 flags loading it costs some 20 ms before the first probe.
+export const sha256 = (data: string | Buffer): string => process.getBuiltinModule("node:crypto").createHash("sha256").update(data).digest("hex");
 
 /** A file system error that names the file: every write failure reaches the operator with its path. */
 export class FileError extends Error {
@@ -108,12 +109,15 @@ export function removeQuietly(file: string): void {
   }
 }
 
+/** Eight hex digits: with the pid, a name no other writer picks; `wx` refuses it should one have. */
+const tempTag = () => Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, "0");
+
 /**
  * A new temporary file beside `file` (`.name.pid.random.tmp`) holding every byte of `data`, fsynced;
  * its path is returned. On failure nothing is left and the system's error is thrown.
  */
 export function writeTemp(file: string, data: string | Buffer, mode = 0o644): string {
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${tempTag()}.tmp`);
   const fd = openSync(tmp, "wx", mode);
   try {
     try {
