@@ -6,12 +6,12 @@
 import { cpus } from "node:os";
 import { EdgeSim, loopbackAddresses } from "../support/edge-sim.js";
 import { Fixture, TEST_OBJECT } from "../support/fixture.js";
-import { runCli } from "../support/tools.js";
+import { runInstalled } from "../support/tools.js";
 
 const ZONES = Array.from({ length: 200 }, (_, i) => `zone${String(i).padStart(3, "0")}.example`);
 const edges = loopbackAddresses(3, 7000);
 const sim = await EdgeSim.start({ addresses: edges, body: TEST_OBJECT });
-const fx = new Fixture({ edges, port: sim.port, zones: Object.fromEntries(ZONES.map((z) => [z, "mail\tIN\tA\t192.0.2.25\n"])) });
+const fx = new Fixture({ edges, port: sim.port, installed: true, zones: Object.fromEntries(ZONES.map((z) => [z, "mail\tIN\tA\t192.0.2.25\n"])) });
 const seconds = (out: string) => (out.trim().split("\n").map((l) => JSON.parse(l) as { msg: string; seconds?: number }).find((l) => l.msg === "run finished")?.seconds ?? NaN);
 const timed = async (): Promise<number> => {
   const r = await fx.run("--force-update");
@@ -22,7 +22,7 @@ fx.writeConfig({ zone_check: "always" });
 await timed();
 const unsigned = await timed();
 fx.writeConfig({ zone_check: "always", dnssec: { enabled: false, keys: "keys" } });
-const keygen = await runCli(["dnssec", "keygen", "-A", fx.dnet, "-c", fx.configPath]);
+const keygen = await runInstalled(["dnssec", "keygen", "-A", fx.dnet, "-c", fx.configPath]);
 if (keygen.code !== 0) throw new Error(keygen.stderr);
 fx.writeConfig({ zone_check: "always", dnssec: { enabled: true, keys: "keys" } });
 await timed();

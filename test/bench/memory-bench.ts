@@ -15,7 +15,7 @@ const rows: string[] = [];
 for (const n of sizes) {
   const edges = loopbackAddresses(n, 5000);
   const sim = await EdgeSim.start({ addresses: edges, body: TEST_OBJECT });
-  const fx = new Fixture({ edges, port: sim.port });
+  const fx = new Fixture({ edges, port: sim.port, installed: true });
   fx.writeConfig({ edge_count: 4, timeout: 5, run_deadline: 20 });
   const now = Math.floor(Date.now() / 1000) - 60;
   const column = (count: number, step: number) => Array.from({ length: count }, (_, i) => now - (count - i) * step);

@@ -75,7 +75,7 @@ async function probeRun(count: number): Promise<Probed> {
     ...[...delay].map(([e, d]) => [e, { kind: "ok", delayMs: d }] as const),
   ]);
   const sim = await LeanEdges.start(behaviours, TEST_OBJECT);
-  const fx = new Fixture({ edges, port: sim.port });
+  const fx = new Fixture({ edges, port: sim.port, installed: true });
   fx.writeConfig({ timeout: TIMEOUT, run_deadline: 40, goodenough: 0.7, edge_count: 4, live_list: null });
   const t0 = performance.now();
   const r = await fx.run();

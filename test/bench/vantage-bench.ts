@@ -6,7 +6,7 @@
 import { EdgeSim, loopbackAddresses } from "../support/edge-sim.js";
 import { Fixture, TEST_OBJECT } from "../support/fixture.js";
 import { PreconditionLayer, S3_ENV } from "../support/s3.js";
-import { runCli } from "../support/tools.js";
+import { runInstalled } from "../support/tools.js";
 
 const COUNT = Number(process.env.BENCH_EDGES ?? 1000);
 const INTERVAL = 30;
@@ -17,11 +17,11 @@ const s3 = await PreconditionLayer.start(["bench"]);
 const env = { ...S3_ENV, AWS_ENDPOINT_URL_S3: s3.endpoint };
 const common = { goodenough: 0.7, edge_count: 4, timeout: 10, run_deadline: 40, live_list: null };
 
-const single = new Fixture({ edges, port: sim.port });
+const single = new Fixture({ edges, port: sim.port, installed: true });
 single.writeConfig({ ...common, state: { backend: "s3", bucket: "bench", key: "single/{dnet}.state.json.gz", force_path_style: true } });
 const names = ["a", "b", "c"];
 const vantages = names.map((name) => {
-  const fx = new Fixture({ edges, port: sim.port });
+  const fx = new Fixture({ edges, port: sim.port, installed: true });
   fx.writeConfig({ ...common, state: { backend: "s3", bucket: "bench", force_path_style: true }, vantage: { name, peers: names, interval: INTERVAL } });
   return { name, fx };
 });
@@ -29,7 +29,7 @@ const vantages = names.map((name) => {
 async function measure(label: string, fx: Fixture) {
   const from = s3.requests.length;
   const t0 = performance.now();
-  const r = await runCli(["-A", fx.dnet, "-c", fx.configPath, "--force"], env);
+  const r = await runInstalled(["-A", fx.dnet, "-c", fx.configPath, "--force"], env);
   const wall = (performance.now() - t0) / 1000;
   if (r.code !== 0) throw new Error(`${label}: ${r.stdout}${r.stderr}`);
   const reqs = s3.requests.slice(from);

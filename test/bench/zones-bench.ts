@@ -12,7 +12,7 @@ import { EdgeSim, loopbackAddresses } from "../support/edge-sim.js";
 import { Fixture, TEST_OBJECT } from "../support/fixture.js";
 import { Named } from "../support/named.js";
 import { PreconditionLayer, S3_ENV } from "../support/s3.js";
-import { CLI, NODE_FLAGS, ROOT, run, runCli } from "../support/tools.js";
+import { CLI, NODE_FLAGS, ROOT, run, runInstalled } from "../support/tools.js";
 
 const DOMAINS = Array.from({ length: 200 }, (_, i) => `zone${String(i).padStart(3, "0")}.example`);
 const REPLICAS = 3;
@@ -21,7 +21,7 @@ const PULL_EVERY = 1;
 const edges = loopbackAddresses(3, 6000);
 const sim = await EdgeSim.start({ addresses: edges, body: TEST_OBJECT });
 const s3 = await PreconditionLayer.start(["state"]);
-const fx = new Fixture({ edges, port: sim.port, zones: Object.fromEntries(DOMAINS.map((d) => [d, ""])) });
+const fx = new Fixture({ edges, port: sim.port, installed: true, zones: Object.fromEntries(DOMAINS.map((d) => [d, ""])) });
 fx.writeConfig({ state: { backend: "s3", bucket: "state", force_path_style: true }, zone_transport: "s3", zone_check: "never" });
 const env = { ...S3_ENV, AWS_ENDPOINT_URL_S3: s3.endpoint };
 const children: ChildProcess[] = [];
@@ -33,7 +33,7 @@ const cleanup = async (replicas: { named: Named }[]) => {
   fx.cleanup();
 };
 
-const first = await runCli(["-A", fx.dnet, "-c", fx.configPath, "--force"], env);
+const first = await runInstalled(["-A", fx.dnet, "-c", fx.configPath, "--force"], env);
 if (first.code !== 0) throw new Error(first.stderr);
 
 // Each replica: pull once, then named on the copies, then the puller and the reloader running.
@@ -41,7 +41,7 @@ const replicas: { named: Named; dir: string }[] = [];
 for (let i = 0; i < REPLICAS; i++) {
   const dir = fx.path(`replica${i}`);
   for (const d of ["pulled", "serving"]) mkdirSync(join(dir, d), { recursive: true });
-  const once = await runCli(["zones", "pull", "--once", "--to", join(dir, "pulled"), "--network", fx.dnet, "-c", fx.configPath], env);
+  const once = await runInstalled(["zones", "pull", "--once", "--to", join(dir, "pulled"), "--network", fx.dnet, "-c", fx.configPath], env);
   if (once.code !== 0) throw new Error(once.stderr);
   const reloadEnv = { ...process.env, ZONES: DOMAINS.join(" "), ZONES_SRC: join(dir, "pulled"), ZONES_DST: join(dir, "serving"), RELOAD_INTERVAL: "1" };
   await run("sh", [join(ROOT, "helm/edgemanage/files/reload-zones.sh"), "once"], { env: reloadEnv });
@@ -65,7 +65,7 @@ const changed = DOMAINS[123]!;
 fx.setInclude(changed, "@\tIN\tTXT\t\"changed\"\n");
 const before = await soa(replicas[0]!.named.port, changed);
 const from = s3.requests.length;
-const r = await runCli(["-A", fx.dnet, "-c", fx.configPath, "--force"], env);
+const r = await runInstalled(["-A", fx.dnet, "-c", fx.configPath, "--force"], env);
 if (r.code !== 0) throw new Error(r.stderr);
 const ended = Date.now();
 const served = await Promise.all(

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import yaml from "js-yaml";
 import { decodeState } from "../../src/state/codec.js";
 import type { NetworkState } from "../../src/core/state.js";
-import { type Ran, runCli } from "./tools.js";
+import { type Ran, runCli, runInstalled } from "./tools.js";
 
 export const TEST_OBJECT = Buffer.from("edgemanage test object\n".repeat(200));
 
@@ -15,6 +15,8 @@ export interface FixtureOptions {
   zones?: Record<string, string>;
   config?: Record<string, unknown>;
   canaries?: Record<string, string>;
+  /** Runs start the CLI with node's flags, as installed (runInstalled): the benchmarks'. */
+  installed?: boolean;
 }
 
 /** A classic-shaped edgemanage installation in a temp folder: config, edge list, include files, object. */
@@ -81,7 +83,7 @@ export class Fixture {
   }
 
   run(...extra: string[]): Promise<Ran> {
-    return runCli(["-A", this.dnet, "-c", this.configPath, "--force", ...extra]);
+    return (this.opts.installed ? runInstalled : runCli)(["-A", this.dnet, "-c", this.configPath, "--force", ...extra]);
   }
 
   zone(domain = "example.com"): string | null {
