@@ -78,6 +78,10 @@ const result = await build({
   splitting: true,
   format: "esm",
   platform: "node",
+  // Packages' ES module builds first: the AWS SDK's CommonJS build is one module per package that
+  // builds every S3 command and model on load, its ES build lets the bundle keep only what is used.
+  mainFields: ["module", "main"],
+  conditions: ["module"],
   target: "node22",
   // CommonJS dependencies call require() for node's own modules; an ES module has none of its own.
   banner: { js: 'import { createRequire as __edgemanageRequire } from "node:module"; const require = __edgemanageRequire(import.meta.url);' },
