@@ -8,7 +8,12 @@ ARG BASE_IMAGE=node:24-bookworm-slim
 FROM ${BASE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+# The runtime dependencies as locked and, of the development ones, only esbuild at the version
+# package.json pins: the tests' tooling (TypeScript, the Kubernetes models, s3rver) is not installed,
+# which halves the stage (about 5 s instead of 10).
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts --loglevel=error \
+ && npm install --prefix /esbuild --no-audit --no-fund --ignore-scripts --loglevel=error "esbuild@$(node -p 'require("./package.json").devDependencies.esbuild')" \
+ && ln -s /esbuild/node_modules/esbuild node_modules/esbuild
 COPY tsconfig.json ./
 COPY src ./src
 # The CLI and its dependencies as one bundle, straight from the TypeScript sources (src/build/bundle.ts,
