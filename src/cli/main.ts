@@ -3,9 +3,10 @@
 // peak at 185 MB instead of 144 MB. The second lets the old generation reach 64 MB before its first
 // full collection: with the default, one came about half a second into a 1000-edge run, an 8 ms pause
 // while answers were arriving, and the answers it held up were timed late (the benchmark's misordered
-// pairs). Any V8 flag costs about 25 ms of start-up (node refuses the code cache of its own modules
-// when V8's flags are not its build's), so add none lightly. The image's entry point and the chart's
-// command carry the same flags (tests compare them with this line).
+// pairs). Any V8 flag costs start-up: node refuses the code cache of its own modules when V8's flags
+// are not its build's, and compiles each from source (net 15 ms instead of 4), so add none lightly.
+// The image's entry point and the chart's command carry the same flags (tests compare them with this
+// line).
 // Name lookups run on libuv's thread pool (4 threads by default): a silent resolver would hold every
 // thread, and with them every other lookup. Set before anything uses the pool.
 process.env.UV_THREADPOOL_SIZE ??= "64";

@@ -121,6 +121,7 @@ export async function probeNetwork(s: NetworkSettings, inputs: Inputs, previous:
   if (concurrency * Math.max(1, Math.floor(c.run_deadline / c.timeout)) < targets.length) {
     log.warn({ workers: concurrency, targets: targets.length, timeout: c.timeout, run_deadline: c.run_deadline }, `workers=${concurrency} may not let ${targets.length} probes finish within run_deadline if edges time out; raise workers or remove the key`);
   }
+  let answered: Map<string, ControlResult> | null = null;
   const probeOptions = {
     deadline,
     canaryKiller: c.canary_killer,
@@ -128,11 +129,10 @@ export async function probeNetwork(s: NetworkSettings, inputs: Inputs, previous:
     onResult: (t: ProbeTarget, o: Observation) => log[o.outcome === "ok" ? "debug" : "info"]({ [t.kind]: t.address, seconds: o.seconds, outcome: o.outcome, detail: o.detail }, `fetched ${t.address}: ${o.outcome} ${o.seconds}s${o.detail ? ` (${o.detail})` : ""}`),
     onStarted: (n: number, spreadMs: number) => log.debug({ probes: n, spreadMs }, `${n} probes started within ${spreadMs} ms`),
     onCanariesKilled: (n: number) => log.warn({ failures: n }, `${n} canaries failed (canary_killer ${c.canary_killer}): cancelling the remaining canary probes`),
+    onQuiet: ahead && ((provisional: Map<string, Observation>) => answered && ahead(probedOf(inputs, resolved, provisional, answered, c.timeout))),
   };
-  let answered: Map<string, ControlResult> | null = null;
-  const onQuiet = ahead && ((provisional: Map<string, Observation>) => answered && ahead(probedOf(inputs, resolved, provisional, answered, c.timeout)));
   const [byAddress, controls] = await Promise.all([
-    probeAll(targets, probeSettings(s, inputs.testObject, concurrency), { ...probeOptions, onQuiet }),
+    probeAll(targets, probeSettings(s, inputs.testObject, concurrency), probeOptions),
     probeControls(c.guard.control, c.timeout, c.user_agent, deadline, c.probe.source_address).then((r) => (answered = r)),
   ]);
   if (signal?.aborted) throw new OperatorError(`network ${s.dnet}: interrupted while probing; nothing was written`, 143);

@@ -75,7 +75,8 @@ export function zoneCheckerFor(mode: ZoneCheckMode, configPath: string, path = p
  * file stays in place and bind keeps serving it) and carries the checker's message.
  */
 export async function checkPlans(plans: readonly ZonePlan[], checker: ZoneChecker | null): Promise<ZonePlan[]> {
-  // One checker per core at a time (probing is over by now): 200 zones written took 200 checks in a row.
+  // One checker per core at a time: 200 zones written took 200 checks in a row. Probing is over, or has
+  // gone quiet when the plan is made ahead (run/ahead.ts).
   return mapPerCore(plans, async (p) => {
     if (!checker || !p.write) return p;
     const r = await checker.check(p.domain, p.text);
