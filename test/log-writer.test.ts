@@ -3,8 +3,10 @@ import { execFileSync } from "node:child_process";
 import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { after, describe, test } from "node:test";
 import { LineWriter } from "../src/util/log-writer.js";
+import { run } from "./support/tools.js";
 
 const finished = (w: LineWriter) => new Promise<void>((r) => w.once("finish", () => r()));
 const lines = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `{"n":${i},"tag":"${tag}","msg":"line ${i} ${"x".repeat(i % 97)}"}\n`);
@@ -74,5 +76,48 @@ describe("the JSON log destination (LineWriter)", () => {
     // Lines after the end are taken and dropped: a late log line never throws.
     assert.equal(w.write("late\n"), true);
     closeSync(fd);
+  });
+});
+
+describe("log lines made ahead (holdLines)", () => {
+  // A child process with the run's own logger on its stdout: lines made ahead, lines logged meanwhile.
+  const script = `
+    const { makeLogger, holdLines } = await import(process.argv[1]);
+    const { logsWritten } = await import(process.argv[2]);
+    const log = await makeLogger(process.argv[3] === "-v", 1);
+    log.info("before");
+    const made = Date.now();
+    const held = holdLines(log, () => { log.info({ n: 1 }, "held one"); log.info({ n: 2 }, "held two"); });
+    holdLines(log, () => log.info("never written"));
+    log.info("between");
+    await new Promise((r) => setTimeout(r, 40));
+    held.write();
+    log.info("after");
+    await logsWritten(1000);
+    process.stderr.write(String(made));`;
+  const logModule = fileURLToPath(new URL("../src/util/log.js", import.meta.url));
+  const flushModule = fileURLToPath(new URL("../src/util/log-flush.js", import.meta.url));
+  const child = (verbose: boolean) => run(process.execPath, ["--input-type=module", "-e", script, logModule, flushModule, ...(verbose ? ["-v"] : [])]);
+
+  test("JSON lines: written where write() is called, stamped with that time; lines never written are dropped", async () => {
+    const r = await child(false);
+    assert.equal(r.code, 0, r.stderr);
+    const made = Number(r.stderr);
+    const raw = r.stdout.trim().split("\n");
+    for (const l of raw) assert.match(l, /^\{"level":30,"time":\d+,"app":"edgemanage",/);
+    const got = raw.map((l) => JSON.parse(l) as { msg: string; time: number; n?: number });
+    assert.deepEqual(got.map((l) => l.msg), ["before", "between", "held one", "held two", "after"]);
+    const [, between, one, two] = got;
+    assert.ok(one!.time >= made + 40 && two!.time >= made + 40, `held lines carry the time they were written (${one!.time}, ${two!.time}), not the time they were made (${made})`);
+    assert.ok(one!.time >= between!.time);
+    assert.deepEqual([one!.n, two!.n], [1, 2]);
+  });
+
+  test("-v (readable lines, written at once): the lines are made when written", async () => {
+    const r = await child(true);
+    assert.equal(r.code, 0, r.stderr);
+    const at = (msg: string) => r.stdout.indexOf(msg);
+    assert.ok(at("before") < at("between") && at("between") < at("held one") && at("held one") < at("held two") && at("held two") < at("after"), r.stdout);
+    assert.equal(at("never written"), -1);
   });
 });

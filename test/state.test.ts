@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { DEFAULT_LIMITS, pointsOf, recordSample, seriesOf } from "../src/core/history.js";
-import { SCHEMA_VERSION, StateDecodeError, decodeState, decodeStateBytes, encodeState, encodeStateBytes } from "../src/state/codec.js";
+import { SCHEMA_VERSION, StateDecodeError, decodeState, decodeStateBytes, encodeRecordsAhead, encodeState, encodeStateBytes } from "../src/state/codec.js";
 import { fromClassic } from "../src/state/classic.js";
 import { type EdgeRecord, type NetworkState, emptyEdge, emptyState } from "../src/core/state.js";
 
@@ -49,6 +49,20 @@ describe("state codec", () => {
     const gz = encodeStateBytes(steadyState(1, 10));
     assert.throws(() => decodeStateBytes(gz.subarray(0, gz.length - 8)), (e: unknown) => e instanceof StateDecodeError && e.kind === "corrupt");
     assert.throws(() => decodeStateBytes(gzipSync("[1,2")), (e: unknown) => e instanceof StateDecodeError && e.kind === "corrupt");
+  });
+  test("records encoded ahead: the same bytes, for the state itself and for one made from it with other zone records", () => {
+    const s = steadyState(4, 30);
+    s.canaries["192.0.2.9"] = { ...emptyEdge(), health: "fail" };
+    const expected = encodeState(s);
+    const withZones: NetworkState = { ...s, zones: { ...s.zones, "example.org": { hash: "cd".repeat(32), serial: 7, canary: "192.0.2.9" } } };
+    const expectedWithZones = encodeState(withZones);
+    encodeRecordsAhead(s);
+    assert.equal(encodeState(s), expected);
+    assert.equal(encodeState(withZones), expectedWithZones);
+    assert.deepEqual(decodeState(encodeState(withZones)), withZones);
+    // A state with other records is a new object: encoded from its own records, not the ones encoded ahead.
+    const changed: NetworkState = { ...s, edges: { ...s.edges, "edge0.example.net": { ...s.edges["edge0.example.net"]!, health: "fail" } } };
+    assert.equal(decodeState(encodeState(changed)).edges["edge0.example.net"]!.health, "fail");
   });
   test("plain JSON is accepted too (a hand-uploaded local state file)", () => {
     const s = steadyState(1, 5);

@@ -1,4 +1,3 @@
-import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { COMMON_OPTIONS } from "./options.js";
 import { USAGE, VERSION } from "./usage.js";
@@ -11,6 +10,7 @@ import { openStore } from "../state/open-store.js";
 import { OperatorError, errorMessage } from "../util/errors.js";
 import { type Logger, makeLogger } from "../util/log.js";
 import { parseServer } from "../util/server.js";
+import { monotonicMs } from "../util/monotonic.js";
 
 
 /** A clock that reads `epochSeconds` at start-up and runs on from there. */
@@ -83,7 +83,7 @@ export async function runMain(argv: string[]): Promise<number> {
 
 /** One run, then its metrics (textfile, Pushgateway, /metrics): published whatever the outcome, never changing it. */
 async function runAndReport(settings: NetworkSettings, store: StateStore, opts: RunOptions, log: Logger, server: MetricsServer | null): Promise<number> {
-  const started = performance.now();
+  const started = monotonicMs();
   let report = newReport(settings.dnet);
   let exitCode = 1;
   let failure: unknown = null;
@@ -94,7 +94,7 @@ async function runAndReport(settings: NetworkSettings, store: StateStore, opts: 
     failure = err;
     exitCode = err instanceof OperatorError ? err.exitCode : 1;
   }
-  const end = { now: Date.now() / 1000, durationSeconds: Math.round(performance.now() - started) / 1000, exitCode };
+  const end = { now: Date.now() / 1000, durationSeconds: Math.round(monotonicMs() - started) / 1000, exitCode };
   const m = settings.config.metrics;
   // prom-client is loaded only when the metrics go somewhere.
   if (!opts.dryRun && (m.pushgateway || settings.metricsTextfile || server)) {

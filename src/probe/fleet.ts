@@ -1,8 +1,8 @@
-import { performance } from "node:perf_hooks";
 import type { Observation } from "../core/observation.js";
 import { ProbeGroup } from "./ending.js";
 import { type ProbeSettings, probeOne, timedOut } from "./probe.js";
 import { QuietWatch } from "./quiet.js";
+import { monotonicMs } from "../util/monotonic.js";
 
 export interface ProbeTarget {
   address: string;
@@ -80,16 +80,16 @@ export async function probeAll(targets: readonly ProbeTarget[], s: ProbeSettings
     }
   };
   const running: Promise<void>[] = [];
-  const first = performance.now();
+  const first = monotonicMs();
   let slice = first;
   for (let i = 0; i < Math.min(s.concurrency, targets.length); i++) {
-    if (performance.now() - slice >= START_SLICE_MS) {
+    if (monotonicMs() - slice >= START_SLICE_MS) {
       await turn();
-      slice = performance.now();
+      slice = monotonicMs();
     }
     running.push(worker());
   }
-  opts.onStarted?.(running.length, Math.round(performance.now() - first));
+  opts.onStarted?.(running.length, Math.round(monotonicMs() - first));
   allStarted();
   await Promise.all(running);
   quiet.stop();

@@ -1,10 +1,10 @@
 import net from "node:net";
-import { performance } from "node:perf_hooks";
 import type { Duplex } from "node:stream";
 import type { Observation } from "../core/decide.js";
 import { Ending, type ProbeGroup } from "./ending.js";
 import { type Response, ResponseError, ResponseReader } from "./response-reader.js";
 import { type PeerCert, connectTls } from "./tls.js";
+import { monotonicMs } from "../util/monotonic.js";
 
 export interface ProbeSettings {
   proto: "http" | "https";
@@ -36,7 +36,7 @@ export function md5(data: Buffer | string): string {
 }
 
 interface Answer extends Response {
-  /** performance.now() just after the connection was opened: where the fetch time starts. */
+  /** monotonicMs() just after the connection was opened: where the fetch time starts. */
   started: number;
 }
 
@@ -102,7 +102,7 @@ function get(address: string, s: ProbeSettings, ending: Ending, onCert: (c: Peer
     });
     socket.write(requestOf(s));
     // net.connect opens the connection in a tick it queued before this one: the time starts after that.
-    process.nextTick(() => (started = performance.now()));
+    process.nextTick(() => (started = monotonicMs()));
   }).finally(() => ending.onEnd(null));
 }
 
@@ -129,7 +129,7 @@ async function attempts(address: string, s: ProbeSettings, ending: Ending, check
   for (let attempt = 0; ; attempt++) {
     try {
       const { status, body, started } = await get(address, s, ending, (c) => (cert = c));
-      const seconds = Math.round(performance.now() - started) / 1000;
+      const seconds = Math.round(monotonicMs() - started) / 1000;
       // Timed: what is left (the checksum, and the caller's log line) can wait until every probe has started.
       await checkAfter;
       if (status < 200 || status > 299) return withCert(fail("http_error", `HTTP ${status}`));

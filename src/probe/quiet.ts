@@ -1,4 +1,4 @@
-import { performance } from "node:perf_hooks";
+import { monotonicMs } from "../util/monotonic.js";
 
 /**
  * How long no probe may have ended, every probe started and some still open, before the open ones are
@@ -25,7 +25,7 @@ export class QuietWatch {
     private readonly onQuiet: () => void,
     private readonly quietMs = QUIET_MS,
     private readonly times = QUIET_TIMES,
-    private readonly now: () => number = () => performance.now(),
+    private readonly now: () => number = () => monotonicMs(),
   ) {
     this.lastEnd = now();
   }

@@ -78,27 +78,21 @@ export async function resolveHosts(hosts: readonly string[], timeoutMs: number, 
   // The resolver (and node's dns module) at the first name: most edge lists are addresses only.
   let system: ReturnType<typeof systemLookup> | undefined;
   const look: Lookup = lookup ?? ((h) => (system ??= systemLookup(timeoutMs)).look(h));
-  const found = await Promise.all(
-    hosts.map(async (h): Promise<[string, string[] | Error]> => {
-      if (isIP(h)) return [h, [h]];
-      try {
-        return [h, await bounded(look, h, timeoutMs, deadline)];
-      } catch (err) {
-        return [h, err as Error];
-      }
-    }),
-  );
+  // IP literals without a promise each: a thousand of them were some 5 ms before the first probe.
+  const names = hosts.filter((h) => !isIP(h));
+  const looked = new Map<string, string[] | Error>(await Promise.all(names.map((h) => bounded(look, h, timeoutMs, deadline).then((a): [string, string[]] => [h, a], (err: Error): [string, Error] => [h, err]))));
   system?.close();
   const out: Resolved = { addresses: new Map(), failures: new Map() };
   const owner = new Map<string, string>();
   // IP literals first: a name that resolves to a listed address is that edge again.
-  for (const [h, a] of found) if (!(a instanceof Error) && isIP(h)) owner.set(h, h);
-  for (const [h, a] of found) {
+  for (const h of hosts) if (!looked.has(h)) owner.set(h, h);
+  for (const h of hosts) {
+    const a = looked.get(h) ?? [h];
     if (a instanceof Error) {
       out.failures.set(h, a.message);
       continue;
     }
-    if (isIP(h)) {
+    if (!looked.has(h)) {
       out.addresses.set(h, a);
       continue;
     }

@@ -1,7 +1,9 @@
 import type { Logger } from "pino";
 import type { NetworkSettings } from "../config/load.js";
 import type { RunReport } from "../metrics/report.js";
+import { encodeRecordsAhead } from "../state/codec.js";
 import type { StateStore } from "../state/store.js";
+import { holdLines } from "../util/log.js";
 import { zoneCheckerFor } from "../zone/check.js";
 import { type PlanBase, type RunPlan, checkPlan, decideNetwork, planAdopted, planDecided, planUploads } from "./plan.js";
 import { type AheadOutcome, Ahead } from "./ahead.js";
@@ -55,12 +57,19 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
     // Read when probing ends, and for a plan made ahead when probing has gone quiet.
     const gather = async (probed: Probed, combined: Combined): Promise<Gathered> => ({ probed, combined, current: readCurrentOutputs(s, domains), known: await transport.known(loaded.state, domains) });
     const baseOf = (g: Gathered): PlanBase => ({ s, inputs, current: g.current, source: loaded.source, now, previous: loaded.state, forceUpdate: opts.forceUpdate, adopt: opts.adopt || s.config.adopt_zones, vantageLines: g.combined.lines, known: g.known, sign });
-    const decided = async (g: Gathered): Promise<RunPlan> => {
+    // A plan, its state's records encoded for saving, and its decision's log lines held until it is the
+    // run's plan (one made ahead may not be).
+    const planned = async (g: Gathered) => {
       const base = baseOf(g);
       const signed = await signPlan(planDecided(base, decideNetwork(base, g.combined.observations, g.probed.controls), g.probed), signer, loaded.state, s.config.dnssec.allow_unsigned);
-      return planUploads(await checkPlan(signed, checker), base);
+      const plan = planUploads(await checkPlan(signed, checker), base);
+      if (plan.state) encodeRecordsAhead(plan.state);
+      const decisionLines = holdLines(log, () => {
+        if (plan.decision) logDecision(plan.decision, log);
+      });
+      return { plan, decisionLines };
     };
-    const ahead = new Ahead(decided);
+    const ahead = new Ahead(planned);
     const probed = await probeNetwork(s, inputs, loaded.state, started, opts.signal, log, (provisional) => {
       const combined = mode.combineNow(provisional.observations);
       if (combined) ahead.start(gather(provisional, combined));
@@ -75,8 +84,9 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
     else {
       const made = await ahead.take(gathered);
       log.debug({ ahead: made.outcome }, AHEAD[made.outcome]);
-      plan = made.result ?? (await decided(gathered));
-      if (plan.decision) logDecision(plan.decision, log);
+      const { plan: decidedPlan, decisionLines } = made.result ?? (await planned(gathered));
+      decisionLines.write();
+      plan = decidedPlan;
     }
     logPlan(plan, log);
     const finished = await session.finish(plan, mode.committer(store, loaded, now, adopt, transport));

@@ -97,14 +97,25 @@ function encodeAll(r: Record<string, EdgeRecord>): Record<string, StoredEdge> {
   return out;
 }
 
+/** Records encoded ahead, as JSON text, by identity: records are never changed in place, a state with new ones is a new object. */
+const encodedAhead = new WeakMap<Record<string, EdgeRecord>, string>();
+
+const recordsJson = (r: Record<string, EdgeRecord>): string => encodedAhead.get(r) ?? JSON.stringify(encodeAll(r));
+
+/**
+ * Encodes a state's edge and canary records now, for `encodeState` to use when that state (or one
+ * made from it with other zone records) is saved. A plan made ahead encodes its state's records while
+ * the run waits for its last timeouts: some 5 ms of a thousand-edge run's end.
+ */
+export function encodeRecordsAhead(state: NetworkState): void {
+  for (const r of [state.edges, state.canaries]) if (!encodedAhead.has(r)) encodedAhead.set(r, JSON.stringify(encodeAll(r)));
+}
+
+/** The stored document: the records, much the largest part, last, each as JSON text of its own (encoded ahead or now). */
 export function encodeState(state: NetworkState): string {
-  const doc: z.infer<typeof StoredStateV1> = {
-    schema: SCHEMA_VERSION,
-    ...state,
-    edges: encodeAll(state.edges),
-    canaries: encodeAll(state.canaries),
-  };
-  return JSON.stringify(doc);
+  const { edges, canaries, ...rest } = state;
+  const head: Omit<z.infer<typeof StoredStateV1>, "edges" | "canaries"> = { schema: SCHEMA_VERSION, ...rest };
+  return `${JSON.stringify(head).slice(0, -1)},"edges":${recordsJson(edges)},"canaries":${recordsJson(canaries)}}`;
 }
 
 export function decodeState(text: string): NetworkState {

@@ -18,12 +18,33 @@ export class LineWriter extends EventEmitter {
   private writing = false;
   private ending = false;
   private broken = false;
+  private held: string[] | null = null;
 
   constructor(private readonly fd: number) {
     super();
   }
 
+  /** True while `capture` runs: the lines being made are kept back. */
+  get holding(): boolean {
+    return this.held !== null;
+  }
+
+  /** The lines written while `make` runs, kept back instead of written: to be written later, or never. */
+  capture(make: () => void): string[] {
+    this.held = [];
+    try {
+      make();
+      return this.held;
+    } finally {
+      this.held = null;
+    }
+  }
+
   write(line: string): boolean {
+    if (this.held) {
+      this.held.push(line);
+      return true;
+    }
     if (this.broken || this.ending) return true;
     this.pending.push(line);
     if (!this.writing) this.next();

@@ -25,7 +25,31 @@ export async function makeLogger(verbose: boolean, fd: 1 | 2 = 1): Promise<Logge
   // is written before the process exits (main.ts awaits logsWritten).
   const destination = new LineWriter(fd);
   writtenBeforeExit(destination);
-  return pino({ level: "info", base: { app: "edgemanage" }, formatters }, destination);
+  const log = pino({ level: "info", base: { app: "edgemanage" }, formatters, timestamp: () => (destination.holding ? HELD_TIME : `,"time":${Date.now()}`) }, destination);
+  destinations.set(log, destination);
+  return log;
+}
+
+/** Where a held line's time goes: U+0001 is never in pino's output otherwise (it escapes control characters). */
+const HELD_TIME = ',"time":\u0001';
+const destinations = new WeakMap<Logger, LineWriter>();
+
+/** Log lines made ahead of time: written, with the time of writing, by `write`, or never. */
+export interface HeldLines {
+  write(): void;
+}
+
+/**
+ * The lines `logAll` logs, made now and written by `write()`: a plan made ahead (run/ahead.ts) logs
+ * its decision's thousand lines while the run waits for its last timeouts, and they are written only
+ * if that plan is taken, then and stamped with that time. With -v (readable lines, written at once)
+ * `logAll` runs when they are written.
+ */
+export function holdLines(log: Logger, logAll: () => void): HeldLines {
+  const destination = destinations.get(log);
+  if (!destination) return { write: logAll };
+  const lines = destination.capture(logAll);
+  return { write: () => destination.write(lines.join("").replaceAll(HELD_TIME, `,"time":${Date.now()}`)) };
 }
 
 /** Operator tools print their answer on stdout: their own logs go to stderr, warnings and worse only. */
