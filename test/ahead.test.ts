@@ -32,6 +32,14 @@ describe("a plan made ahead (pure)", () => {
       assert.equal(got.result === null, outcome !== "taken");
     });
   }
+  test("compared by what was read: what is computed from it is not compared again", async () => {
+    const input = (read: string, derived: string) => ({ read, derived });
+    const ahead = new Ahead(async (k: ReturnType<typeof input>) => `plan from ${k.read}`, (k) => k.read);
+    ahead.start(Promise.resolve(input("timeout", "x")));
+    assert.deepEqual(await ahead.take(input("timeout", "y")), { result: "plan from timeout", outcome: "taken" });
+    ahead.start(Promise.resolve(input("timeout", "x")));
+    assert.equal((await ahead.take(input("ok", "x"))).outcome, "stale");
+  });
   test("failed: computing it threw (planning again meets the error where it is reported)", async () => {
     const ahead = new Ahead<ReturnType<typeof key>, string>(async () => Promise.reject(new Error("signer gone")));
     ahead.start(Promise.resolve(key("timeout")));

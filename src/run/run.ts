@@ -69,7 +69,10 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
       });
       return { plan, decisionLines };
     };
-    const ahead = new Ahead(planned);
+    // Compared: what the run read (each address's result, the controls' answers, the files, the bucket's
+    // manifest). The edges' observations are folded from those, and combined by a mode that can plan
+    // ahead from this run's observations alone (Mode.combineNow).
+    const ahead = new Ahead(planned, (g: Gathered) => [g.probed.byAddress, g.probed.controls, g.current, g.known]);
     const probed = await probeNetwork(s, inputs, loaded.state, started, opts.signal, log, (provisional) => {
       const combined = mode.combineNow(provisional.observations);
       if (combined) ahead.start(gather(provisional, combined));
@@ -96,7 +99,7 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
   }
 }
 
-/** What a plan is made from that is read during the run: equal, a plan made ahead is the plan. */
+/** What a plan is made from, gathered during the run: a plan made ahead is the plan when what was read of it is equal. */
 interface Gathered {
   probed: Probed;
   combined: Combined;
