@@ -1,4 +1,5 @@
 import type { Observation } from "../core/observation.js";
+import { reserveDescriptors } from "./descriptors.js";
 import { ProbeGroup } from "./ending.js";
 import { type ProbeSettings, probeOne, timedOut } from "./probe.js";
 import { QuietWatch } from "./quiet.js";
@@ -80,6 +81,7 @@ export async function probeAll(targets: readonly ProbeTarget[], s: ProbeSettings
     }
   };
   const running: Promise<void>[] = [];
+  reserveDescriptors(Math.min(s.concurrency, targets.length));
   const first = monotonicMs();
   let slice = first;
   for (let i = 0; i < Math.min(s.concurrency, targets.length); i++) {
