@@ -69,10 +69,7 @@ export async function runOnce(s: NetworkSettings, store: StateStore, opts: RunOp
       });
       return { plan, decisionLines };
     };
-    // Compared: what the run read (each address's result, the controls' answers, the files, the bucket's
-    // manifest). The edges' observations are folded from those, and combined by a mode that can plan
-    // ahead from this run's observations alone (Mode.combineNow).
-    const ahead = new Ahead(planned, (g: Gathered) => [g.probed.byAddress, g.probed.controls, g.current, g.known]);
+    const ahead = new Ahead(planned, readOf);
     const probed = await probeNetwork(s, inputs, loaded.state, started, opts.signal, log, (provisional) => {
       const combined = mode.combineNow(provisional.observations);
       if (combined) ahead.start(gather(provisional, combined));
@@ -106,6 +103,13 @@ interface Gathered {
   current: CurrentOutputs;
   known: PlanBase["known"];
 }
+
+/**
+ * What of a gathered input the run read, compared for a plan made ahead: each address's result, the
+ * controls' answers, the files, the bucket's manifest. The edges' observations are folded from those,
+ * and combined by a mode that can plan ahead from this run's observations alone (Mode.combineNow).
+ */
+const readOf = (g: Gathered) => [g.probed.byAddress, g.probed.controls, g.current, g.known];
 
 const AHEAD: Record<AheadOutcome, string> = {
   none: "no plan made ahead: probing did not go quiet before it ended",
