@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, mock, test } from "node:test";
+import { isDeepStrictEqual } from "node:util";
 import { probeAll } from "../src/probe/fleet.js";
 import { type ProbeSettings, timedOut } from "../src/probe/probe.js";
 import { QuietWatch } from "../src/probe/quiet.js";
@@ -87,11 +88,11 @@ describe("when probing goes quiet (QuietWatch, on a mocked clock)", () => {
 describe("probing tells what it has once quiet (real loopback edges)", () => {
   const [fast, silent, late] = loopbackAddresses(3, 3500) as [string, string, string];
   let sim: EdgeSim;
-  const settings = (): ProbeSettings => ({ proto: "http", host: "object.example.org", port: sim.port, uri: "/edgemanage.object", verify: true, maxBytes: 1 << 20, timeout: 1, retry: 0, userAgent: "edgemanage-test/1", testObject: TEST_OBJECT, concurrency: 100 });
+  const settings = (): ProbeSettings => ({ proto: "http", host: "object.example.org", port: sim.port, uri: "/edgemanage.object", verify: true, maxBytes: 1 << 20, timeout: 1.5, retry: 0, userAgent: "edgemanage-test/1", testObject: TEST_OBJECT, concurrency: 100 });
   before(async () => {
     sim = await EdgeSim.start({ addresses: [fast, silent, late], body: TEST_OBJECT });
     await sim.set(silent, { kind: "hang" });
-    await sim.set(late, { kind: "ok", delayMs: 500 });
+    await sim.set(late, { kind: "ok", delayMs: 700 });
   });
   after(() => sim.close());
 
@@ -100,11 +101,13 @@ describe("probing tells what it has once quiet (real loopback edges)", () => {
     const s = settings();
     const targets = [silent, fast, late].map((address) => ({ address, kind: "edge" as const }));
     const final = await probeAll(targets, s, { deadline: new AbortController().signal, canaryKiller: 5, quietMs: 150, onQuiet: (p) => told.push(p) });
-    // Quiet after the fast answer (late still open), and again after the late one.
-    assert.equal(told.length, 2, `told ${told.length} times`);
-    assert.deepEqual(told[0]!.get(late), timedOut(s), "the late edge was still open the first time");
+    // Quiet after the fast answer (late still open) and again after the late one; on a loaded machine
+    // also once before the fast answer: each time, a probe still open is counted as its timeout.
+    assert.ok(told.length >= 2 && told.length <= 3, `told ${told.length} times`);
+    for (const p of told) for (const [address, o] of p) assert.ok(isDeepStrictEqual(o, final.get(address)) || isDeepStrictEqual(o, timedOut(s)), `${address}: ${JSON.stringify(o)}`);
+    assert.ok(told.some((p) => isDeepStrictEqual(p.get(late), timedOut(s))), "told once while the late edge was still open");
     assert.equal(final.get(late)!.outcome, "ok");
-    assert.deepEqual(told[1], final, "the second time, every open probe (the silent edge) ended as counted");
+    assert.deepEqual(told.at(-1), final, "the last time, every open probe (the silent edge) ended as counted");
     assert.deepEqual([...final.keys()], [silent, fast, late], "results in the targets' order");
   });
 });
