@@ -427,7 +427,8 @@ describe("edgemanage CLI: host names, IPv6 and --daemonise", () => {
   test("--daemonise runs, then stops cleanly on SIGTERM", async () => {
     const edges = loopbackAddresses(2, 950);
     const sim = await EdgeSim.start({ addresses: edges, body: TEST_OBJECT });
-    const fx = new Fixture({ edges, port: sim.port });
+    // Its /metrics on a port of the system's choosing: the default (9464) is one any other copy of the suite wants too.
+    const fx = new Fixture({ edges, port: sim.port, config: { metrics: { listen: "127.0.0.1:0" } } });
     const { spawn } = await import("node:child_process");
     const { CLI, NODE_FLAGS } = await import("./support/tools.js");
     const child = spawn(process.execPath, [...NODE_FLAGS, CLI, "-A", fx.dnet, "-c", fx.configPath, "--daemonise"], { stdio: ["ignore", "pipe", "pipe"] });

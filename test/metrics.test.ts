@@ -177,14 +177,18 @@ describe("metrics from real runs: Pushgateway, textfile, /metrics", () => {
   });
 
   test("--daemonise serves the same metrics on /metrics, and /healthz", async () => {
-    const port = await freePort();
-    fx.writeConfig({ metrics: { listen: `127.0.0.1:${port}` } });
-    const proc = spawn(process.execPath, [...NODE_FLAGS, CLI, "-A", fx.dnet, "-c", fx.configPath, "--daemonise"], { stdio: "ignore" });
+    // Port 0: the daemon says where it listens ("serving /metrics and /healthz on 127.0.0.1:PORT").
+    fx.writeConfig({ metrics: { listen: "127.0.0.1:0" } });
+    const proc = spawn(process.execPath, [...NODE_FLAGS, CLI, "-A", fx.dnet, "-c", fx.configPath, "--daemonise"], { stdio: ["ignore", "pipe", "ignore"] });
+    let logged = "";
+    proc.stdout.on("data", (d) => (logged += d));
     try {
       let text = "";
+      let port = "";
       for (let i = 0; i < 100 && !text.includes("edgemanage_run_success"); i++) {
         await new Promise((r) => setTimeout(r, 100));
-        text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => "");
+        port ||= /serving \/metrics and \/healthz on 127\.0\.0\.1:(\d+)/.exec(logged)?.[1] ?? "";
+        if (port) text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => "");
       }
       await promtoolCheck(text);
       assert.equal(samples(text, "edgemanage_edge_live").length, 3);
