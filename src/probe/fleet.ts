@@ -81,10 +81,11 @@ export async function probeAll(targets: readonly ProbeTarget[], s: ProbeSettings
     }
   };
   const running: Promise<void>[] = [];
-  reserveDescriptors(Math.min(s.concurrency, targets.length));
+  const width = Math.min(s.concurrency, targets.length);
+  reserveDescriptors(width);
   const first = monotonicMs();
   let slice = first;
-  for (let i = 0; i < Math.min(s.concurrency, targets.length); i++) {
+  for (let i = 0; i < width; i++) {
     if (monotonicMs() - slice >= START_SLICE_MS) {
       await turn();
       slice = monotonicMs();

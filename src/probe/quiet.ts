@@ -25,7 +25,7 @@ export class QuietWatch {
     private readonly onQuiet: () => void,
     private readonly quietMs = QUIET_MS,
     private readonly times = QUIET_TIMES,
-    private readonly now: () => number = () => monotonicMs(),
+    private readonly now: () => number = monotonicMs,
   ) {
     this.lastEnd = now();
   }

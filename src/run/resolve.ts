@@ -87,13 +87,13 @@ export async function resolveHosts(hosts: readonly string[], timeoutMs: number, 
   // IP literals first: a name that resolves to a listed address is that edge again.
   for (const h of hosts) if (!looked.has(h)) owner.set(h, h);
   for (const h of hosts) {
-    const a = looked.get(h) ?? [h];
-    if (a instanceof Error) {
-      out.failures.set(h, a.message);
+    const a = looked.get(h);
+    if (a === undefined) {
+      out.addresses.set(h, [h]);
       continue;
     }
-    if (!looked.has(h)) {
-      out.addresses.set(h, a);
+    if (a instanceof Error) {
+      out.failures.set(h, a.message);
       continue;
     }
     const canonical = [...new Set(a.map((x) => canonicalIp(x) ?? x))];

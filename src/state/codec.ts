@@ -108,7 +108,7 @@ const recordsJson = (r: Record<string, EdgeRecord>): string => encodedAhead.get(
  * the run waits for its last timeouts: some 5 ms of a thousand-edge run's end.
  */
 export function encodeRecordsAhead(state: NetworkState): void {
-  for (const r of [state.edges, state.canaries]) if (!encodedAhead.has(r)) encodedAhead.set(r, JSON.stringify(encodeAll(r)));
+  for (const r of [state.edges, state.canaries]) encodedAhead.set(r, recordsJson(r));
 }
 
 /** The stored document: the records, much the largest part, last, each as JSON text of its own (encoded ahead or now). */

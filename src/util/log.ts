@@ -25,11 +25,13 @@ export async function makeLogger(verbose: boolean, fd: 1 | 2 = 1): Promise<Logge
   // is written before the process exits (main.ts awaits logsWritten).
   const destination = new LineWriter(fd);
   writtenBeforeExit(destination);
-  const log = pino({ level: "info", base: { app: "edgemanage" }, formatters, timestamp: () => (destination.holding ? HELD_TIME : `,"time":${Date.now()}`) }, destination);
+  const log = pino({ level: "info", base: { app: "edgemanage" }, formatters, timestamp: () => (destination.holding ? HELD_TIME : timeField()) }, destination);
   destinations.set(log, destination);
   return log;
 }
 
+/** A line's time, as pino writes it. */
+const timeField = () => `,"time":${Date.now()}`;
 /** Where a held line's time goes: U+0001 is never in pino's output otherwise (it escapes control characters). */
 const HELD_TIME = ',"time":\u0001';
 const destinations = new WeakMap<Logger, LineWriter>();
@@ -49,7 +51,7 @@ export function holdLines(log: Logger, logAll: () => void): HeldLines {
   const destination = destinations.get(log);
   if (!destination) return { write: logAll };
   const lines = destination.capture(logAll);
-  return { write: () => destination.write(lines.join("").replaceAll(HELD_TIME, `,"time":${Date.now()}`)) };
+  return { write: () => destination.write(lines.join("").replaceAll(HELD_TIME, timeField())) };
 }
 
 /** Operator tools print their answer on stdout: their own logs go to stderr, warnings and worse only. */
